@@ -1,0 +1,24 @@
+// swift-tools-version: 6.0
+// asyncio for Swift: Python's asyncio model on Swift's own async/await.
+import PackageDescription
+
+let package = Package(
+    name: "swift-asyncio",
+    products: [
+        .library(name: "Asyncio", targets: ["Asyncio"]),
+        .executable(name: "seeds", targets: ["SeedExamples"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CAsyncio"),
+        .target(
+            name: "Asyncio",
+            dependencies: ["CAsyncio", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(name: "SeedExamples", dependencies: ["Asyncio"]),
+        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

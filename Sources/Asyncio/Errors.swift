@@ -1,0 +1,71 @@
+// The error types asyncio programs catch: CancelledError, InvalidStateError, TimeoutError, and loop misuse.
+
+/// Thrown into a task at its current `await` when the task is cancelled (asyncio.CancelledError).
+///
+/// A task may catch it and carry on; it becomes a cancelled task only when the error leaves its body.
+public struct CancelledError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The message passed to `cancel(msg:)`, if any.
+    public var message: String?
+    public init(_ message: String? = nil) { self.message = message }
+    public var description: String { message ?? "" }
+}
+
+/// An operation was attempted on a future or task in the wrong state (asyncio.InvalidStateError).
+public struct InvalidStateError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A deadline passed (asyncio.TimeoutError, which is Python's built-in TimeoutError).
+public struct TimeoutError: Error, CustomStringConvertible, Equatable, Sendable {
+    public init() {}
+    public var description: String { "TimeoutError" }
+}
+
+/// A value outside what an operation accepts (Python's ValueError), e.g. `sleep(.nan)`.
+public struct ValueError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Misuse of the event loop or a runner (Python raises RuntimeError for these). The description
+/// is CPython's message, so ported programs print the same text.
+public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// `getRunningLoop()` or `createTask` with no loop running on this thread.
+    case noRunningEventLoop
+    /// Any use of a loop after `close()`.
+    case closed
+    /// `runForever`/`runUntilComplete` on a loop that is already running.
+    case alreadyRunning
+    /// `close()` while the loop runs.
+    case closeWhileRunning
+    /// Running a loop on a thread where another loop is running.
+    case anotherLoopRunning
+    /// `asyncio.run` or `Runner.run` called from a running loop.
+    case runFromRunningLoop(String)
+    /// `Runner.run` after `Runner.close`.
+    case runnerClosed
+    /// `runUntilComplete` returned because `stop()` was called first.
+    case stoppedBeforeFutureCompleted
+    /// A task awaited itself.
+    case taskAwaitsItself(String)
+    /// A Task does not support `setResult`/`setException`.
+    case taskResultNotSettable
+
+    public var description: String {
+        switch self {
+        case .noRunningEventLoop: "no running event loop"
+        case .closed: "Event loop is closed"
+        case .alreadyRunning: "This event loop is already running"
+        case .closeWhileRunning: "Cannot close a running event loop"
+        case .anotherLoopRunning: "Cannot run the event loop while another loop is running"
+        case .runFromRunningLoop(let what): "\(what) cannot be called from a running event loop"
+        case .runnerClosed: "Runner is closed"
+        case .stoppedBeforeFutureCompleted: "Event loop stopped before Future completed."
+        case .taskAwaitsItself(let name): "Task cannot await on itself: \(name)"
+        case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
+        }
+    }
+}

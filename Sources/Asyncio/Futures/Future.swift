@@ -1,0 +1,71 @@
+// Future<T>: asyncio's low-level awaitable whose result is set by hand.
+
+/// An awaitable result that some code sets later (asyncio.Future).
+///
+/// Create one with `loop.createFuture(of:)`; set it with `setResult`/`setException`; await it with
+/// `try await future.value`. Loop-affine: use it from its loop's thread.
+public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
+    var storedResult: T?
+
+    /// Creates a pending future on `loop` (prefer `loop.createFuture(of:)`).
+    public override init(loop: EventLoop) { super.init(loop: loop) }
+
+    /// Sets the result and schedules the done callbacks. Throws `InvalidStateError` if done.
+    public func setResult(_ value: T) throws {
+        guard state == .pending else { throw InvalidStateError("invalid state: \(state.rawValue): \(self)") }
+        storedResult = value
+        state = .finished
+        scheduleCallbacks()
+    }
+
+    /// Sets an error and schedules the done callbacks. Throws `InvalidStateError` if done.
+    public func setException(_ error: any Error) throws {
+        guard state == .pending else { throw InvalidStateError("invalid state: \(state.rawValue): \(self)") }
+        finish(error: error)
+    }
+
+    /// The result; rethrows the future's error. Throws `CancelledError` if cancelled and
+    /// `InvalidStateError` if not done yet.
+    public func result() throws -> T {
+        switch state {
+        case .pending: throw InvalidStateError("Result is not set.")
+        case .cancelled: throw makeCancelledError()
+        case .finished:
+            errorUnretrieved = false
+            if let error { throw error }
+            return storedResult!
+        }
+    }
+
+    /// Adds a callback run with this future once it is done. It is always scheduled with
+    /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
+    @discardableResult
+    public func addDoneCallback(_ callback: @escaping (Future<T>) throws -> Void) -> CallbackToken {
+        onDone { try callback($0 as! Future<T>) }
+    }
+
+    /// Waits until the future is done and returns its result (`await future` in asyncio).
+    /// Does not suspend when the future is already done. Cancelling the waiting task cancels
+    /// the future.
+    public var value: T {
+        get async throws {
+            if state == .pending { try await park(on: self) }
+            return try result()
+        }
+    }
+
+    public override var description: String {
+        switch state {
+        case .finished where error == nil: "<Future finished result=\(reprValue(storedResult!))>"
+        case .finished: "<Future finished exception=\(error!)>"
+        default: "<Future \(stateDescription)>"
+        }
+    }
+}
+
+/// Python-style repr of a value: strings quoted, Void as None.
+func reprValue<T>(_ value: T) -> String {
+    if let string = value as? String { return "'\(string)'" }
+    if value is Void { return "None" }
+    return "\(value)"
+}

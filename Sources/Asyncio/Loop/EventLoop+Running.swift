@@ -1,0 +1,125 @@
+// Running the loop: one iteration, runForever, runUntilComplete, stop and close.
+import CAsyncio
+
+extension EventLoop {
+    /// Runs until `stop()` is called (asyncio's `run_forever`).
+    public func runForever() throws {
+        try checkClosed()
+        try checkNotRunning()
+        let thread = casyncio_thread_id()
+        ownerThread.store(thread, ordering: .relaxed)
+        runningFlag.store(true, ordering: .releasing)
+        casyncio_set_running_loop(Unmanaged.passUnretained(self).toOpaque())
+        if casyncio_is_main_thread() == 1 { poller.watchMainQueue() }
+        defer {
+            poller.unwatchMainQueue()
+            casyncio_set_running_loop(nil)
+            stopping = false
+            runningFlag.store(false, ordering: .releasing)
+        }
+        while true {
+            runOnce()
+            if stopping { break }
+        }
+    }
+
+    func checkNotRunning() throws {
+        if isRunning() { throw EventLoopError.alreadyRunning }
+        if casyncio_get_running_loop() != nil { throw EventLoopError.anotherLoopRunning }
+    }
+
+    /// Stops the loop after the current iteration. Called before `runForever`, the loop runs
+    /// exactly one iteration.
+    public func stop() { stopping = true }
+
+    /// Closes the loop: pending callbacks and timers are dropped, and every later use throws
+    /// `EventLoopError.closed`. Closing twice does nothing; closing a running loop throws.
+    public func close() throws {
+        if isRunning() { throw EventLoopError.closeWhileRunning }
+        if closedFlag.load(ordering: .relaxed) { return }
+        closedFlag.store(true, ordering: .releasing)
+        ready.removeAll()
+        timers.removeAll()
+        _ = inbox.drain()
+        poller.close()
+    }
+
+    /// One iteration, as asyncio's `_run_once`: wait for work (not at all if some is ready),
+    /// take work from other threads, move expired timers to the ready queue, then run exactly
+    /// the items that were ready when the iteration began.
+    func runOnce() {
+        if ready.isEmpty && !stopping {
+            dropCancelledTimersAtFront()
+            poller.wait(timeout: clock.blockingTime(until: timers.first?.when))
+            iterationsSincePoll = 0
+        } else if poller.watchesMainQueue {
+            iterationsSincePoll &+= 1
+            if iterationsSincePoll >= 64 {
+                iterationsSincePoll = 0
+                poller.wait(timeout: 0)
+            }
+        }
+        if inbox.mayHaveItems {
+            for item in inbox.drain() { ready.push(item) }
+        }
+        let end = clock.now() + 1e-9
+        while let timer = timers.first {
+            if timer.isCancelled {
+                _ = timers.popFirst()
+                timer.scheduled = false
+                timers.cancelledCount -= 1
+                continue
+            }
+            if timer.when >= end { break }
+            _ = timers.popFirst()
+            timer.scheduled = false
+            ready.push(.handle(timer))
+        }
+        var todo = ready.count
+        while todo > 0 {
+            todo -= 1
+            run(ready.pop())
+        }
+    }
+
+    private func dropCancelledTimersAtFront() {
+        while let timer = timers.first, timer.isCancelled {
+            _ = timers.popFirst()
+            timer.scheduled = false
+            timers.cancelledCount -= 1
+        }
+    }
+
+    /// Runs until `future` is done and returns its result (asyncio's `run_until_complete`).
+    public func runUntilComplete<T>(_ future: Future<T>) throws -> T {
+        try runUntilDone(future)
+        return try future.result()
+    }
+
+    /// Runs until `task` is done and returns its result.
+    public func runUntilComplete<T>(_ task: LoopTask<T>) throws -> T {
+        try runUntilDone(task)
+        return try task.result()
+    }
+
+    /// Wraps `body` in a task, runs the loop until it is done, and returns its result
+    /// (`loop.run_until_complete(coro())`).
+    public func runUntilComplete<T: Sendable>(
+        _ body: sending @escaping () async throws -> T,
+        fileID: String = #fileID, line: Int = #line, function: String = #function
+    ) throws -> T {
+        try checkClosed()
+        try checkNotRunning()
+        let task = try createTask(body, fileID: fileID, line: line, function: function)
+        return try runUntilComplete(task)
+    }
+
+    func runUntilDone(_ future: AnyFuture) throws {
+        try checkClosed()
+        try checkNotRunning()
+        let token = future.onDone { [unowned self] _ in self.stop() }
+        defer { future.removeDoneCallback(token) }
+        try runForever()
+        if !future.done() { throw EventLoopError.stoppedBeforeFutureCompleted }
+    }
+}

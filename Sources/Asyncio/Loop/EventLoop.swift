@@ -1,0 +1,175 @@
+// EventLoop: asyncio's event loop as a Swift executor driven on one thread.
+import CAsyncio
+import Synchronization
+
+/// An asyncio event loop: a `SerialExecutor` and `TaskExecutor` that runs jobs, callbacks and
+/// timers on the one thread that drives it (`runForever`, `runUntilComplete`, `asyncio.run`).
+///
+/// Tasks created on the loop run their nonisolated code on it. Most methods must be called from
+/// the loop's thread, as in asyncio; `callSoonThreadsafe` is the door for other threads.
+public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    // Owned by the loop thread (the thread that runs the loop, or created it while it is idle).
+    let ready = ReadyQueue()
+    var timers = TimerHeap()
+    var timerSequence: UInt64 = 0
+    var stopping = false
+    /// While set, a job enqueued from the loop thread is kept aside to run in place at once.
+    var inlineCapture = false
+    var inlineItem: ReadyItem?
+    var iterationsSincePoll = 0
+    var liveTasks: AnyTask?
+    var liveTaskCount = 0
+    var exceptionHandler: ExceptionHandler?
+    var taskFactory: (any TaskFactory)?
+    /// asyncio's debug mode: slow callbacks are logged.
+    public var debug: Bool
+    /// Callbacks that run longer than this many seconds are logged in debug mode.
+    public var slowCallbackDuration = 0.1
+
+    // Shared with other threads.
+    let inbox = Inbox()
+    let poller = Poller()
+    let ownerThread: Atomic<UInt64>
+    let runningFlag = Atomic<Bool>(false)
+    let closedFlag = Atomic<Bool>(false)
+
+    /// The loop's time source.
+    public let clock: any EventLoopClock
+    /// The task-executor face of the loop: nonisolated code of loop tasks runs through it.
+    public private(set) var taskExecutor: LoopTaskExecutor!
+
+    /// Creates a loop (asyncio's `new_event_loop()`). Pass a `VirtualClock` for tests.
+    public init(clock: any EventLoopClock = MonotonicClock(), debug: Bool = false) {
+        self.clock = clock
+        self.debug = debug
+        ownerThread = Atomic(casyncio_thread_id())
+        taskExecutor = LoopTaskExecutor(loop: self)
+    }
+
+    deinit {
+        if !closedFlag.load(ordering: .relaxed) { poller.close() }
+    }
+
+    /// The loop's current time (asyncio's `loop.time()`).
+    public func time() -> Double { clock.now() }
+
+    /// True while the loop runs.
+    public func isRunning() -> Bool { runningFlag.load(ordering: .acquiring) }
+
+    /// True once the loop was closed.
+    public func isClosed() -> Bool { closedFlag.load(ordering: .acquiring) }
+
+    /// True on the thread that runs (or owns) the loop.
+    @inline(__always)
+    var isOnLoopThread: Bool { casyncio_thread_id() == ownerThread.load(ordering: .relaxed) }
+
+    func checkClosed() throws {
+        if closedFlag.load(ordering: .relaxed) { throw EventLoopError.closed }
+    }
+
+    // MARK: - Executor
+
+    /// Receives jobs isolated to the loop (actors whose executor is the loop).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        enqueueItem(.serialJob(UnownedJob(job)))
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func checkIsolated() {
+        precondition(isOnLoopThread, "asyncio: expected to run on the event loop's thread")
+    }
+
+    public func isIsolatingCurrentContext() -> Bool? { isOnLoopThread }
+
+    /// Queues a ready item: straight into the ring from the loop thread, else through the inbox.
+    @inline(__always)
+    func enqueueItem(_ item: ReadyItem) {
+        if isOnLoopThread {
+            if inlineCapture && inlineItem == nil {
+                inlineItem = item
+            } else {
+                ready.push(item)
+            }
+        } else if inbox.push(item) {
+            poller.wake()
+        }
+    }
+
+    /// Runs one ready item.
+    @inline(__always)
+    func run(_ item: ReadyItem) {
+        switch item {
+        case .taskJob(let job):
+            job.runSynchronously(on: taskExecutor.asUnownedTaskExecutor())
+        case .serialJob(let job):
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(),
+                                 taskExecutor: taskExecutor.asUnownedTaskExecutor())
+        case .handle(let handle):
+            if debug { runTimed(handle) } else { handle.run() }
+        case .resume(let continuation):
+            resumeInPlace(continuation)
+        }
+    }
+
+    /// Resumes a parked task and runs the job that the resume enqueues right here, so a wake-up
+    /// costs one trip through the ready queue, like asyncio's `Task.__step`.
+    @usableFromInline
+    func resumeInPlace(_ continuation: UnsafeContinuation<Void, Never>) {
+        inlineCapture = true
+        continuation.resume()
+        inlineCapture = false
+        if let item = inlineItem {
+            inlineItem = nil
+            run(item)
+        }
+    }
+
+    /// Starts capturing: the next job enqueued from this thread is kept aside (eager task
+    /// start). Returns the outer capture state for `endCaptureAndRun`.
+    func beginCapture() -> (Bool, ReadyItem?) {
+        let outer = (inlineCapture, inlineItem)
+        inlineCapture = true
+        inlineItem = nil
+        return outer
+    }
+
+    /// Stops capturing, runs the captured job in place, and restores the outer capture state.
+    func endCaptureAndRun(restoring outer: (Bool, ReadyItem?)) {
+        inlineCapture = false
+        let captured = inlineItem
+        inlineItem = nil
+        if let captured { run(captured) }
+        (inlineCapture, inlineItem) = outer
+    }
+
+    private func runTimed(_ handle: Handle) {
+        let start = clock.now()
+        handle.run()
+        let elapsed = clock.now() - start
+        if elapsed >= slowCallbackDuration {
+            logger.warning("Executing \(handle) took \(formatSeconds(elapsed)) seconds")
+        }
+    }
+}
+
+/// The loop's task-executor face. Jobs of nonisolated code in loop tasks arrive here and run
+/// without actor isolation, which costs one queue trip per suspension.
+public final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    unowned let loop: EventLoop
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueueItem(.taskJob(UnownedJob(job)))
+    }
+}
+
+/// Seconds with three decimals, as asyncio prints them ("0.120").
+func formatSeconds(_ seconds: Double) -> String {
+    let millis = Int((seconds * 1000).rounded())
+    let fraction = String(millis % 1000)
+    return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+}

@@ -1,0 +1,36 @@
+// Event loop policy: how new loops are made (asyncio's get/set_event_loop_policy).
+import Synchronization
+
+/// Makes the loops that `asyncio.newEventLoop()`, `getEventLoop()` and `asyncio.run` create.
+public protocol EventLoopPolicy: Sendable {
+    /// A new, idle loop.
+    func newEventLoop() -> EventLoop
+}
+
+/// Makes plain loops on real monotonic time.
+public struct DefaultEventLoopPolicy: EventLoopPolicy {
+    public init() {}
+    public func newEventLoop() -> EventLoop { EventLoop() }
+}
+
+/// Makes loops that all read one virtual clock, so time measured across loops adds up.
+public struct VirtualTimePolicy: EventLoopPolicy {
+    /// The clock every new loop reads.
+    public let clock: VirtualClock
+    public init(clock: VirtualClock = VirtualClock()) { self.clock = clock }
+    public func newEventLoop() -> EventLoop { EventLoop(clock: clock) }
+}
+
+private let currentPolicy = Mutex<any EventLoopPolicy>(DefaultEventLoopPolicy())
+
+extension asyncio {
+    /// The process-wide policy.
+    public static func getEventLoopPolicy() -> any EventLoopPolicy {
+        currentPolicy.withLock { $0 }
+    }
+
+    /// Replaces the process-wide policy; nil restores the default.
+    public static func setEventLoopPolicy(_ policy: (any EventLoopPolicy)?) {
+        currentPolicy.withLock { $0 = policy ?? DefaultEventLoopPolicy() }
+    }
+}

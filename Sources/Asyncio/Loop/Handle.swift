@@ -1,0 +1,87 @@
+// Handle and TimerHandle: a callback scheduled on the loop, which can be cancelled before it runs.
+
+/// What a scheduled entry does when it runs. Owned by the loop thread.
+@usableFromInline
+enum HandleAction {
+    /// Call a user or library callback.
+    case call(() throws -> Void)
+    /// Resume a parked task (sleep uses this: no closure per timer).
+    case resume(UnsafeContinuation<Void, Never>)
+    /// Nothing left to do (cancelled or already run).
+    case none
+}
+
+/// A callback scheduled with `callSoon` (asyncio.Handle). Cancel it to keep it from running.
+///
+/// State is owned by the loop's thread: cancel a handle from the loop's thread (for another
+/// thread, schedule the cancel with `callSoonThreadsafe`).
+public class Handle: @unchecked Sendable, CustomStringConvertible {
+    @usableFromInline var action: HandleAction
+    @usableFromInline var isCancelled = false
+    let loop: EventLoop
+
+    @usableFromInline
+    init(loop: EventLoop, action: HandleAction) {
+        self.loop = loop
+        self.action = action
+    }
+
+    /// Keeps the callback from running. Cancelling twice, or after it ran, does nothing.
+    public func cancel() {
+        if isCancelled { return }
+        isCancelled = true
+        action = .none
+    }
+
+    /// True once `cancel()` was called.
+    public func cancelled() -> Bool { isCancelled }
+
+    /// Runs the action, unless cancelled. Called by the loop.
+    @usableFromInline
+    func run() {
+        if isCancelled { return }
+        switch action {
+        case .call(let callback):
+            do { try callback() } catch {
+                loop.callExceptionHandler(ExceptionContext(
+                    message: "Exception in callback \(self)", error: error, handle: self))
+            }
+        case .resume(let continuation):
+            action = .none
+            loop.resumeInPlace(continuation)
+        case .none: break
+        }
+    }
+
+    public var description: String { "<Handle\(isCancelled ? " cancelled" : "")>" }
+}
+
+/// A callback scheduled for a point in loop time with `callLater`/`callAt` (asyncio.TimerHandle).
+public final class TimerHandle: Handle, @unchecked Sendable {
+    /// The loop time at which the callback is due.
+    public let when: Double
+    @usableFromInline let sequence: UInt64
+    @usableFromInline var scheduled = true
+    /// Message of the cancellation that ended a `sleep` early.
+    var cancelMessage: String?
+
+    @usableFromInline
+    init(loop: EventLoop, when: Double, sequence: UInt64, action: HandleAction) {
+        self.when = when
+        self.sequence = sequence
+        super.init(loop: loop, action: action)
+    }
+
+    /// The loop time at which the callback is due (asyncio's `TimerHandle.when()`).
+    public func whenScheduled() -> Double { when }
+
+    public override func cancel() {
+        if isCancelled { return }
+        super.cancel()
+        if scheduled { loop.timerCancelled() }
+    }
+
+    public override var description: String {
+        "<TimerHandle when=\(when)\(isCancelled ? " cancelled" : "")>"
+    }
+}

@@ -1,0 +1,40 @@
+// sleep(delay, result:) on the loop's own timers.
+
+extension TimerHandle: WaitTarget {
+    func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>) { action = .resume(continuation) }
+
+    func cancelWait(message: String?) -> Bool {
+        guard case .resume(let continuation) = action else { return false }
+        cancel()
+        cancelMessage = message
+        loop.scheduleResume(continuation)
+        return true
+    }
+
+    var waitLoop: EventLoop { loop }
+}
+
+extension asyncio {
+    /// Suspends the current task for `delay` seconds of loop time (asyncio.sleep).
+    ///
+    /// `delay <= 0` yields to the loop once; NaN throws `ValueError`. Cancelling the task ends
+    /// the sleep with `CancelledError`.
+    public static func sleep(_ delay: Double) async throws {
+        try await sleep(delay, result: ())
+    }
+
+    /// Suspends for `delay` seconds and returns `result`.
+    public static func sleep<T>(_ delay: Double, result: T) async throws -> T {
+        if delay.isNaN { throw ValueError("Invalid delay: NaN (not a number)") }
+        let loop = try getRunningLoop()
+        if delay <= 0 {
+            try await yieldToLoop(loop)
+            return result
+        }
+        let handle = loop.scheduleTimer(at: loop.time() + delay, action: .none)
+        defer { if !handle.isCancelled && handle.scheduled { handle.cancel() } }
+        try await park(on: handle)
+        if handle.isCancelled { throw CancelledError(handle.cancelMessage) }
+        return result
+    }
+}

@@ -1,0 +1,106 @@
+// The untyped part of an asyncio task: name, cancellation counts, what it waits on, registration.
+import Synchronization
+
+/// What every loop task has, whatever its result type (asyncio.Task without the result).
+///
+/// Loop-affine: call its methods from the loop's thread.
+public class AnyTask: AnyFuture, @unchecked Sendable {
+    /// The task whose body is running, for `currentTask()` and the suspension primitive.
+    @TaskLocal static var current: AnyTask?
+    private static let nameCounter = Atomic<Int>(0)
+
+    var name: String
+    /// A cancel was requested while the task was not parked on something cancellable.
+    var mustCancel = false
+    var pendingCancelMessage: String?
+    var cancelRequests = 0
+    /// What the task is parked on, if anything.
+    var waitTarget: (any WaitTarget)?
+    /// The Swift task running the body, once it started.
+    var swiftTask: UnsafeCurrentTask?
+    /// Where the task was created.
+    let origin: TaskOrigin
+    // Intrusive list of the loop's live tasks (keeps them alive until done).
+    var nextLive: AnyTask?
+    unowned(unsafe) var previousLive: AnyTask?
+
+    init(loop: EventLoop, name: String?, origin: TaskOrigin) {
+        self.name = name ?? "Task-\(Self.nameCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        self.origin = origin
+        super.init(loop: loop)
+    }
+
+    /// Restarts the default names at Task-1, as in a fresh Python process (for demos and tests).
+    public static func resetNameCounter() { nameCounter.store(0, ordering: .relaxed) }
+
+    /// The task running on `loop` in the current Swift task, if it is a loop task of that loop.
+    static func runningOnLoop(_ loop: EventLoop) -> AnyTask? {
+        guard let task = current, task.loop === loop else { return nil }
+        let same = withUnsafeCurrentTask { $0 != nil && $0 == task.swiftTask }
+        return same ? task : nil
+    }
+
+    /// Requests cancellation (asyncio's `Task.cancel`): the task's current await throws
+    /// `CancelledError(msg)`, or its next one if it is running. Returns false if already done.
+    /// The task may catch the error and go on; it is cancelled only if the error leaves it.
+    @discardableResult
+    public override func cancel(msg: String? = nil) -> Bool {
+        errorUnretrieved = false
+        if done() { return false }
+        cancelRequests += 1
+        if let target = waitTarget, target.cancelWait(message: msg) { return true }
+        mustCancel = true
+        pendingCancelMessage = msg
+        return true
+    }
+
+    /// How many cancel requests are outstanding (asyncio's `cancelling()`).
+    public func cancelling() -> Int { cancelRequests }
+
+    /// Decrements the outstanding cancel requests and returns the new count (asyncio's
+    /// `uncancel()`). At zero, a pending cancel that has not been delivered is dropped.
+    @discardableResult
+    public func uncancel() -> Int {
+        if cancelRequests > 0 {
+            cancelRequests -= 1
+            if cancelRequests == 0 { mustCancel = false }
+        }
+        return cancelRequests
+    }
+
+    /// The task's name (`Task-N` unless given).
+    public func getName() -> String { name }
+    /// Renames the task.
+    public func setName(_ newName: String) { name = newName }
+
+    /// Throws the cancellation that was requested while the task could not be interrupted.
+    func throwIfCancelRequested() throws {
+        if mustCancel {
+            mustCancel = false
+            throw CancelledError(pendingCancelMessage)
+        }
+    }
+
+    var resultDescription: String { "" }
+
+    public override var description: String {
+        var text = "<Task \(stateDescription) name='\(name)' coro=<\(origin.function)"
+        switch state {
+        case .pending: text += " running, created at \(origin.file):\(origin.line)>"
+        default: text += " done, defined at \(origin.file):\(origin.line)>"
+        }
+        if state == .finished {
+            text += error.map { " exception=\($0)" } ?? resultDescription
+        }
+        if mustCancel || (state == .pending && cancelRequests > 0) { text += " cancelling" }
+        return text + ">"
+    }
+}
+
+/// Where a task was created: the best stack information Swift gives for a suspended task.
+public struct TaskOrigin: Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let function: String
+    public var description: String { "File \"\(file)\", line \(line), in \(function)" }
+}

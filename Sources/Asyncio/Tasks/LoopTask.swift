@@ -1,0 +1,96 @@
+// LoopTask<T>: an asyncio task, a Swift task running on the loop with asyncio's task state.
+
+/// A Swift task that runs on an event loop, with asyncio's task semantics (asyncio.Task).
+///
+/// Create it with `loop.createTask` or `asyncio.createTask`. Await it with `try await task.value`.
+/// Named `LoopTask` so that it never shadows Swift's own `Task`.
+public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
+    var storedResult: T?
+    /// The underlying Swift task.
+    var swiftHandle: Task<Void, Never>?
+
+    /// The task's result; rethrows its error. Throws `CancelledError` if it was cancelled and
+    /// `InvalidStateError` if it is not done yet.
+    public func result() throws -> T {
+        switch state {
+        case .pending: throw InvalidStateError("Result is not set.")
+        case .cancelled: throw makeCancelledError()
+        case .finished:
+            errorUnretrieved = false
+            if let error { throw error }
+            return storedResult!
+        }
+    }
+
+    /// Adds a callback run with this task once it is done. It is always scheduled with
+    /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
+    @discardableResult
+    public func addDoneCallback(_ callback: @escaping (LoopTask<T>) throws -> Void) -> CallbackToken {
+        onDone { try callback($0 as! LoopTask<T>) }
+    }
+
+    /// Waits for the task and returns its result (`await task` in asyncio). Cancelling the
+    /// waiting task cancels this one too, as asyncio does.
+    public var value: T {
+        get async throws {
+            if state == .pending { try await park(on: self) }
+            return try result()
+        }
+    }
+
+    override var resultDescription: String { storedResult.map { " result=\(reprValue($0))" } ?? "" }
+
+    /// Starts the body on the loop: its first step runs after the callbacks already queued.
+    func start(_ body: sending @escaping () async throws -> T) {
+        swiftHandle = Task(executorPreference: loop.taskExecutor) { [self] in
+            await AnyTask.$current.withValue(self) { await self.runBody(body) }
+        }
+    }
+
+    private func runBody(_ body: () async throws -> T) async {
+        swiftTask = withUnsafeCurrentTask { $0 }
+        if mustCancel {
+            finishCancelled(pendingCancelMessage)
+            return
+        }
+        do {
+            let value = try await withTaskCancellationHandler {
+                try await body()
+            } onCancel: { [self] in
+                loop.runOnLoopThread { [self] in _ = cancel() }
+            }
+            if mustCancel {
+                finishCancelled(pendingCancelMessage)
+            } else {
+                storedResult = value
+                state = .finished
+                finished()
+            }
+        } catch let error as CancelledError {
+            finishCancelled(error.message)
+        } catch is CancellationError {
+            finishCancelled(nil)
+        } catch {
+            detach()
+            finish(error: error)
+        }
+    }
+
+    private func finishCancelled(_ message: String?) {
+        mustCancel = false
+        state = .cancelled
+        cancelMessage = message
+        finished()
+    }
+
+    private func finished() {
+        detach()
+        scheduleCallbacks()
+    }
+
+    /// The body is over: drop the Swift task reference and the loop's strong reference.
+    private func detach() {
+        swiftTask = nil
+        loop.unregister(self)
+    }
+}

@@ -1,0 +1,41 @@
+// What Swift cannot call directly: epoll with its packed event struct, eventfd,
+// per-thread slots for the running and the current event loop, and libdispatch's
+// main-queue hooks (so a loop driven on the main thread can also run @MainActor work).
+#ifndef CASYNCIO_H
+#define CASYNCIO_H
+
+#include <stdint.h>
+
+/// Creates an epoll instance (close-on-exec). Returns the fd or -1 with errno set.
+int casyncio_epoll_create(void);
+/// Registers or modifies `fd` for `events` with `data` as the user token. op: 1 add, 2 del, 3 mod.
+int casyncio_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// Waits up to `timeout_ms` (-1 forever). Fills `tokens` and `events` (parallel arrays of `max`).
+/// Returns the number of events, 0 on timeout or EINTR, -1 on other errors.
+int casyncio_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int timeout_ms);
+
+/// Creates a non-blocking close-on-exec eventfd.
+int casyncio_eventfd(void);
+/// Adds 1 to the eventfd counter; EAGAIN is ignored (the counter is already non-zero).
+void casyncio_eventfd_signal(int fd);
+/// Resets the eventfd counter to zero.
+void casyncio_eventfd_drain(int fd);
+
+/// Per-thread slot holding the loop running on this thread (unretained), or NULL.
+void *casyncio_get_running_loop(void);
+void casyncio_set_running_loop(void *loop);
+/// Per-thread slot holding the loop set with set_event_loop (unretained by C; Swift keeps it alive).
+void *casyncio_get_current_loop(void);
+void casyncio_set_current_loop(void *loop);
+
+/// The calling thread's id as an integer.
+uint64_t casyncio_thread_id(void);
+/// 1 when the calling thread is the process's main thread.
+int casyncio_is_main_thread(void);
+
+/// libdispatch's main-queue wake-up descriptor (an eventfd on Linux), or -1 when unavailable.
+int casyncio_main_queue_handle(void);
+/// Runs the work queued on the main dispatch queue (main thread only).
+void casyncio_drain_main_queue(void);
+
+#endif

@@ -1,0 +1,69 @@
+// C shims for the event loop: epoll, eventfd, thread-local loop slots, main-queue hooks.
+#define _GNU_SOURCE
+#include "CAsyncio.h"
+#include <errno.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int casyncio_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int casyncio_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event ev;
+    ev.events = events;
+    ev.data.u64 = data;
+    int cop = op == 1 ? EPOLL_CTL_ADD : (op == 2 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
+    return epoll_ctl(epfd, cop, fd, &ev);
+}
+
+int casyncio_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int timeout_ms) {
+    struct epoll_event evs[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, evs, max, timeout_ms);
+    if (n < 0) return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < n; i++) {
+        tokens[i] = evs[i].data.u64;
+        events[i] = evs[i].events;
+    }
+    return n;
+}
+
+int casyncio_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+void casyncio_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t r;
+    do { r = write(fd, &one, sizeof one); } while (r < 0 && errno == EINTR);
+}
+
+void casyncio_eventfd_drain(int fd) {
+    uint64_t value;
+    ssize_t r;
+    do { r = read(fd, &value, sizeof value); } while (r < 0 && errno == EINTR);
+}
+
+static __thread void *running_loop = 0;
+static __thread void *current_loop = 0;
+
+void *casyncio_get_running_loop(void) { return running_loop; }
+void casyncio_set_running_loop(void *loop) { running_loop = loop; }
+void *casyncio_get_current_loop(void) { return current_loop; }
+void casyncio_set_current_loop(void *loop) { current_loop = loop; }
+
+uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
+
+int casyncio_is_main_thread(void) { return getpid() == (pid_t)syscall(SYS_gettid); }
+
+extern int _dispatch_get_main_queue_handle_4CF(void) __attribute__((weak));
+extern void _dispatch_main_queue_callback_4CF(void *msg) __attribute__((weak));
+
+int casyncio_main_queue_handle(void) {
+    if (!_dispatch_get_main_queue_handle_4CF) return -1;
+    return _dispatch_get_main_queue_handle_4CF();
+}
+
+void casyncio_drain_main_queue(void) {
+    if (_dispatch_main_queue_callback_4CF) _dispatch_main_queue_callback_4CF(0);
+}

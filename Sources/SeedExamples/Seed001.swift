@@ -1,0 +1,81 @@
+// Seed 001 (coroutines & asyncio): running coroutines, awaiting, tasks, and asyncio.Future.
+import Asyncio
+
+// --- 3.2: a coroutine runs only on a loop ---
+// In Python, calling func() without awaiting warns "coroutine 'func' was never awaited". Swift has
+// no lazy coroutine object: `func()` without `await` does not compile ("expression is 'async'
+// but is not marked with 'await'"), so the mistake cannot reach run time.
+func helloWorld() async {
+    print("hello world")
+}
+
+func runOnNewLoopExample() throws {
+    let loop = asyncio.getEventLoopPolicy().newEventLoop()   // 创建时间循环
+    try loop.runUntilComplete { await helloWorld() }         // 在事件循环中运行协程对象
+    try asyncio.run { await helloWorld() }                   // python3.7以后
+    try loop.close()
+}
+
+// --- 3.3: await a coroutine and use its return value ---
+func other() async throws -> String {
+    print("开始")
+    try await asyncio.sleep(2)
+    print("结束")
+    return "返回值"
+}
+
+func awaitOther() async throws {
+    print("开始执行协程内部代码")
+    let response = try await other()   // 遇到IO操作挂起当前协程(任务)
+    print("IO请求结束,结果为:", response)
+}
+
+// --- 3.4 示例3: create_task with no running loop ---
+func sleepTwo() async throws {
+    try await asyncio.sleep(2)
+}
+
+func createTaskOutsideLoopExample() throws {
+    // 此时还没有事件循环
+    do {
+        let tasks = [
+            try asyncio.createTask(name: "n1") { try await sleepTwo() },
+            try asyncio.createTask(name: "n2") { try await sleepTwo() },
+        ]
+        print(tasks)
+    } catch {
+        printRuntimeError(error)
+    }
+}
+
+// --- 3.5 示例2: a future with a result set by hand ---
+func futureSetByHand() async throws {
+    let loop = try asyncio.getRunningLoop()          // 获取当前事件循环
+    let future = loop.createFuture(of: String.self)  // 创建一个future对象
+    try future.setResult("666")                      // 给future设置一个值
+    let result = try await future.value              // 等待future的结果
+    print(result)
+}
+
+// --- 3.5 示例3: a task sets the future's result ---
+func futureSetResult(_ future: Future<String>) async throws {
+    try future.setResult("666")
+}
+
+func futureSetByTask() async throws {
+    let loop = try asyncio.getRunningLoop()
+    let future = loop.createFuture(of: String.self)
+    // 创建一个任务,关联future_set_result协程对象; 协程对象会为future设置'666'
+    try await asyncio.createTask { try await futureSetResult(future) }.value
+    let result = try await future.value              // future有等待结果
+    print(result)
+}
+
+let seed001Examples: [Example] = [
+    Example(seed: "001", title: "3.2 run a coroutine on a new loop and with asyncio.run", run: runOnNewLoopExample),
+    Example(seed: "001", title: "3.3 示例1 await asyncio.sleep", run: { _ = try asyncio.run(other) }),
+    Example(seed: "001", title: "3.3 示例2 await another coroutine", run: { try asyncio.run(awaitOther) }),
+    Example(seed: "001", title: "3.4 示例3 create_task without a running loop", run: createTaskOutsideLoopExample),
+    Example(seed: "001", title: "3.5 示例2 Future.set_result('666')", run: { try asyncio.run(futureSetByHand) }),
+    Example(seed: "001", title: "3.5 示例3 a task sets the Future", run: { try asyncio.run(futureSetByTask) }),
+]

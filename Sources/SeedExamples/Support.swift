@@ -1,0 +1,41 @@
+// Shared helpers of the seed examples: the example list type, time, and Python-style formatting.
+import Asyncio
+import Foundation
+import Synchronization
+
+/// One ported program from a seed document.
+struct Example: Sendable {
+    let seed: String
+    let title: String
+    let run: @Sendable () throws -> Void
+}
+
+/// Where the examples read time: the shared virtual clock by default, the wall clock with --real-time.
+enum ExampleTime {
+    /// Python's `time.time()` / `time.perf_counter()` for the examples.
+    static func now() -> Double {
+        if let policy = asyncio.getEventLoopPolicy() as? VirtualTimePolicy { return policy.clock.now() }
+        return Date().timeIntervalSince1970
+    }
+}
+
+/// Python's `"{:.5f}".format(x)`.
+func fixed5(_ value: Double) -> String { String(format: "%.5f", value) }
+
+/// A stable small number per object, standing in for Python's `hash()`/`id()` in printed output.
+enum ObjectNumbers {
+    private static let numbers = Mutex<[ObjectIdentifier: Int]>([:])
+    static func number(_ object: AnyObject) -> Int {
+        numbers.withLock { numbers in
+            let key = ObjectIdentifier(object)
+            if let known = numbers[key] { return known }
+            numbers[key] = numbers.count + 1
+            return numbers.count
+        }
+    }
+}
+
+/// Prints an error the way the Python program's traceback ends.
+func printRuntimeError(_ error: any Error) {
+    print("RuntimeError: \(error)")
+}

@@ -18,7 +18,11 @@ let package = Package(
             dependencies: ["CAsyncio", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio"]),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio"]),
+        .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
+        .testTarget(
+            name: "AsyncioTests",
+            dependencies: ["Asyncio", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 // EventLoop: asyncio's event loop as a Swift executor driven on one thread.
 import CAsyncio
+import Logging
 import Synchronization
 
 /// An asyncio event loop: a `SerialExecutor` and `TaskExecutor` that runs jobs, callbacks and
@@ -25,6 +26,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     public var debug: Bool
     /// Callbacks that run longer than this many seconds are logged in debug mode.
     public var slowCallbackDuration = 0.1
+    /// Where the loop logs: the default exception handler and debug-mode warnings.
+    public var logger = Logger(label: "asyncio")
 
     // Shared with other threads.
     let inbox = Inbox()

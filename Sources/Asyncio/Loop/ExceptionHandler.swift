@@ -31,8 +31,6 @@ public struct ExceptionContext: @unchecked Sendable, CustomStringConvertible {
 /// A custom exception handler: receives the loop and the context.
 public typealias ExceptionHandler = (EventLoop, ExceptionContext) -> Void
 
-let logger = Logger(label: "asyncio")
-
 extension EventLoop {
     /// Installs `handler` in place of the default one; nil restores the default.
     public func setExceptionHandler(_ handler: ExceptionHandler?) { exceptionHandler = handler }

@@ -73,6 +73,28 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     /// Renames the task.
     public func setName(_ newName: String) { name = newName }
 
+    /// The frames Swift can show for the task (asyncio's `get_stack`). Swift cannot walk the
+    /// async frames of a suspended task, so a pending task (or one that failed) shows the place
+    /// that created it; a task that finished normally or was cancelled shows none.
+    public func getStack(limit: Int? = nil) -> [TaskOrigin] {
+        let frames = (state == .pending || error != nil) ? [origin] : []
+        return limit.map { Array(frames.prefix(max(0, $0))) } ?? frames
+    }
+
+    /// Prints the task's stack as asyncio's `print_stack` does, to standard output or `output`.
+    public func printStack(limit: Int? = nil, to output: ((String) -> Void)? = nil) {
+        let frames = getStack(limit: limit)
+        var lines: [String] = []
+        if frames.isEmpty {
+            lines.append("No stack for \(self)")
+        } else {
+            lines.append("Stack for \(self) (most recent call last):")
+            lines += frames.map { "  \($0)" }
+        }
+        if state == .finished, let error { lines.append("\(type(of: error)): \(error)") }
+        for line in lines { if let output { output(line) } else { print(line) } }
+    }
+
     /// Throws the cancellation that was requested while the task could not be interrupted.
     func throwIfCancelRequested() throws {
         if mustCancel {

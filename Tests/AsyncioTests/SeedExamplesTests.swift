@@ -1,0 +1,67 @@
+// The main job's output equals real asyncio's: `seeds` is diffed against the Python reference run.
+import Foundation
+import Testing
+
+@Suite struct SeedExamplesTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// An executable of this package, which sits beside the test bundle in the build folder.
+    static func executable(_ name: String) -> URL? {
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Runs a program and returns its standard output.
+    static func output(of executable: String, _ arguments: [String]) throws -> (String, Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+    }
+
+    /// A task's repr names the coroutine in Python and the creating function in Swift: the one
+    /// part of the output that is allowed to differ.
+    static func normalized(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(line).replacing(#/coro=<[^>]*>/#, with: "coro=<…>")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func seedExamplesPrintWhatRealAsyncioPrints() throws {
+        let seeds = try #require(Self.executable("seeds"), "build the products first (swift build)")
+        let (swiftOutput, swiftStatus) = try Self.output(of: seeds.path, [])
+        let reference = Self.packageRoot.appendingPathComponent("Tests/Reference/seeds_reference.py").path
+        let (pythonOutput, pythonStatus) = try Self.output(of: "/usr/bin/env", ["python3", reference])
+        #expect(swiftStatus == 0 && pythonStatus == 0)
+        let actual = Self.normalized(swiftOutput)
+        let expected = Self.normalized(pythonOutput)
+        #expect(actual.count == expected.count)
+        #expect(actual.filter { $0.hasPrefix("=== seed") }.count == 20)
+        for (index, pair) in zip(actual, expected).enumerated() where pair.0 != pair.1 {
+            Issue.record("line \(index + 1): swift «\(pair.0)», asyncio «\(pair.1)»")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func runFromTopLevelCodeRunsMainActorWorkAndNeverHangs() throws {
+        let check = try #require(Self.executable("TopLevelCheck"), "build the products first (swift build)")
+        let (output, status) = try Self.output(of: "/usr/bin/timeout", ["20", check.path])
+        #expect(status == 0)
+        #expect(output == """
+            nonisolated closure awaiting @MainActor work: 2
+            @MainActor closure: 4
+            task created from a @MainActor main: child
+
+            """)
+    }
+}

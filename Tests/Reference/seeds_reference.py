@@ -1,0 +1,349 @@
+"""The seed examples as Python programs, run on real asyncio with a virtual clock.
+
+It prints the same headings as `swift run seeds`, so `compare_seeds.sh` can diff the two. Time is
+virtual here too: a loop whose time() jumps to the next timer when nothing is ready (the same
+rule as the Swift VirtualClock), so both print exact times. Each example runs as Python would in a
+fresh process: no current loop, task names from Task-1.
+"""
+import asyncio, asyncio.tasks, itertools, selectors, threading, sys
+
+class VirtualClock:
+    now = 1000.0
+CLOCK = VirtualClock()
+
+class VirtualSelector(selectors.DefaultSelector):
+    def select(self, timeout=None):
+        if timeout is not None and timeout > 0:
+            CLOCK.now += timeout
+            timeout = 0
+        return super().select(timeout)
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__(VirtualSelector())
+        self._clock_resolution = 1e-9
+    def time(self):
+        return CLOCK.now
+    def create_task(self, coro, *, name=None, context=None):
+        # Default names restart at Task-1 for each example, as in a fresh process.
+        if name is None:
+            name = f"Task-{next(NAMES[0])}"
+        return super().create_task(coro, name=name, context=context)
+
+NAMES = [itertools.count(1)]
+
+class Policy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return VirtualLoop()
+
+asyncio.set_event_loop_policy(Policy())
+now = lambda: CLOCK.now
+
+EXAMPLES = []
+def example(seed, title):
+    def register(fn):
+        EXAMPLES.append((seed, title, fn))
+        return fn
+    return register
+
+# ---- seed 000 ----
+async def say_after_time(delay, what):
+    await asyncio.sleep(delay)
+    print(what)
+
+async def say_main():
+    print(f"开始时间为: {now()}")
+    await say_after_time(1, "hello")
+    await say_after_time(2, "world")
+    print(f"结束时间为: {now()}")
+
+@example("000", "say_after_time with run_until_complete")
+def _():
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(say_main())
+    loop.close()
+
+@example("000", "get_running_loop, get/new/set_event_loop")
+def _():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError as e:
+        print("RuntimeError:", e)
+    loop = asyncio.get_event_loop()
+    print("get_event_loop() twice gives the same loop:", str(loop is asyncio.get_event_loop()).lower())
+    fresh = asyncio.new_event_loop()
+    print("new_event_loop() gives another loop:", str(fresh is not loop).lower())
+    asyncio.set_event_loop(fresh)
+    print("after set_event_loop(), get_event_loop() is it:", str(asyncio.get_event_loop() is fresh).lower())
+    async def get(): return asyncio.get_running_loop()
+    print("get_running_loop() inside is that loop:", str(fresh.run_until_complete(get()) is fresh).lower())
+    loop.close(); fresh.close()
+
+async def hello1(a, b):
+    print("Hello world 01 begin")
+    await asyncio.sleep(3)
+    print("Hello again 01 end")
+    return a + b
+
+@example("000", "run_until_complete then task.result()")
+def _():
+    loop = asyncio.get_event_loop()
+    task = asyncio.ensure_future(hello1(10, 5))
+    loop.run_until_complete(task)
+    print('-------------------------------------')
+    print(task.result())
+    loop.close()
+
+@example("000", "add_done_callback prints the result")
+def _():
+    loop = asyncio.get_event_loop()
+    task = asyncio.ensure_future(hello1(10, 5))
+    task.add_done_callback(lambda f: print(f.result()))
+    loop.run_until_complete(task)
+    loop.close()
+
+async def cancel_me():
+    print('cancel_me(): before sleep')
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        print('cancel_me(): cancel sleep')
+        raise
+    finally:
+        print('cancel_me(): after sleep')
+
+async def cancel_main():
+    task = asyncio.create_task(cancel_me())
+    await asyncio.sleep(1)
+    print('main函数休息完了')
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        print("main(): cancel_me is cancelled now")
+
+example("000", "cancel_me")(lambda: asyncio.run(cancel_main()))
+
+async def do_some_work(x):
+    print("waiting:", x)
+    await asyncio.sleep(x)
+
+@example("000", "loop.close() then reuse")
+def _():
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(do_some_work(1))
+    loop.run_until_complete(do_some_work(3))
+    loop.close()
+    coro = do_some_work(3)
+    try:
+        loop.run_until_complete(coro)
+    except RuntimeError as e:
+        print("RuntimeError:", e)
+    coro.close()
+
+# ---- seed 001 ----
+async def func_hello():
+    print('hello world')
+
+@example("001", "3.2 run a coroutine on a new loop and with asyncio.run")
+def _():
+    loop = asyncio.get_event_loop_policy().new_event_loop()
+    loop.run_until_complete(func_hello())
+    asyncio.run(func_hello())
+    loop.close()
+
+async def other():
+    print('开始')
+    await asyncio.sleep(2)
+    print('结束')
+    return '返回值'
+
+async def func_other():
+    print('开始执行协程内部代码')
+    response = await other()
+    print('IO请求结束,结果为:', response)
+
+example("001", "3.3 示例1 await asyncio.sleep")(lambda: asyncio.run(other()))
+example("001", "3.3 示例2 await another coroutine")(lambda: asyncio.run(func_other()))
+
+async def sleep_two():
+    await asyncio.sleep(2)
+
+@example("001", "3.4 示例3 create_task without a running loop")
+def _():
+    coro = sleep_two()
+    try:
+        tasks = [asyncio.create_task(coro, name='n1')]
+        print(tasks)
+    except RuntimeError as e:
+        print("RuntimeError:", e)
+    coro.close()
+
+async def future_by_hand():
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    future.set_result('666')
+    print(await future)
+
+async def future_set_result(future):
+    future.set_result('666')
+
+async def future_by_task():
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    await asyncio.create_task(future_set_result(future))
+    print(await future)
+
+example("001", "3.5 示例2 Future.set_result('666')")(lambda: asyncio.run(future_by_hand()))
+example("001", "3.5 示例3 a task sets the Future")(lambda: asyncio.run(future_by_task()))
+
+# ---- seed 002 ----
+async def async_hello():
+    print("async Hello world!" + str(int(now())))
+    await asyncio.sleep(1)
+    print("async Hello again!" + str(int(now())))
+
+@example("002", "run_until_complete(async_hello())")
+def _():
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(async_hello())
+    loop.close()
+
+LOOP_NUMBERS = {}
+def number(obj):
+    return LOOP_NUMBERS.setdefault(id(obj), len(LOOP_NUMBERS) + 1)
+
+@example("002", "get_event_loop twice is one loop")
+def _():
+    loop1 = asyncio.get_event_loop()
+    print('loop1 hash' + str(number(loop1)))
+    loop2 = asyncio.get_event_loop()
+    print('loop2 hash' + str(number(loop2)))
+    loop1.close()
+
+def thread_name():
+    return "<_MainThread(MainThread)>" if threading.current_thread() is threading.main_thread() else "<Thread>"
+
+async def async_hello_thread(s, pause):
+    print("async Hello world!" + s + ' ' + thread_name() + str(int(now())))
+    await asyncio.sleep(pause)
+    print("async Hello again!" + s + ' ' + thread_name() + str(int(now())))
+
+@example("002", "two tasks on one thread")
+def _():
+    loop = asyncio.get_event_loop()
+    tasks = [async_hello_thread('task1', 2), async_hello_thread('task2', 5)]
+    loop.run_until_complete(asyncio.wait([loop.create_task(t) for t in tasks]))
+    loop.close()
+
+async def fun():
+    print('hello word')
+    return 'miao'
+
+@example("002", "task pending, then finished")
+def _():
+    loop = asyncio.get_event_loop()
+    task = loop.create_task(fun())
+    print(task)
+    loop.run_until_complete(task)
+    print(task)
+    loop.close()
+
+@example("002", "add_done_callback")
+def _():
+    loop = asyncio.get_event_loop()
+    task = loop.create_task(fun())
+    task.add_done_callback(lambda future: print('Callback: ', future.result()))
+    loop.run_until_complete(task)
+    loop.close()
+
+@example("002", "ensure_future and task.result()")
+def _():
+    loop = asyncio.get_event_loop()
+    task = asyncio.ensure_future(fun())
+    loop.run_until_complete(task)
+    print('the fun() return is: {}'.format(task.result()))
+    loop.close()
+
+async def hello():
+    print("hello 1")
+    await asyncio.sleep(1)
+    print("hello 2")
+
+@example("002", "await blocks: begin/end")
+def _():
+    loop = asyncio.get_event_loop()
+    print("begin")
+    loop.run_until_complete(hello())
+    loop.close()
+    print("end")
+
+# ---- seed 004 ----
+async def say_after(delay, what):
+    await asyncio.sleep(delay)
+    print(what)
+
+def runtime(entry, func):
+    print("-" * 10 + func.__name__)
+    start = now()
+    entry(func())
+    print("=" * 10 + "{:.5f}".format(now() - start))
+
+async def main4():
+    task1 = asyncio.create_task(say_after(2, "2s"))
+    task2 = asyncio.create_task(say_after(1, "1s"))
+    await task1
+    print("--")
+    await task2
+
+async def main5():
+    task1 = asyncio.create_task(say_after(2, "2s"))
+    task2 = asyncio.create_task(say_after(1, "1s"))
+    await asyncio.sleep(2)
+
+async def cancel_me_t(t):
+    print("cancel_me(): before sleep")
+    try:
+        await asyncio.sleep(t)
+    except asyncio.CancelledError:
+        print("cancel_me(): cancel sleep")
+        raise
+    finally:
+        print("cancel_me(): after sleep")
+    return "I hate be canceled"
+
+async def main6():
+    async def test(t1, t2):
+        task = asyncio.create_task(cancel_me_t(t1))
+        await asyncio.sleep(t2)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            print("main(): cancel_me is cancelled now")
+        try:
+            print(task.result())
+        except asyncio.CancelledError:
+            print("main(): cancel_me is cancelled now")
+    await test(2, 1)
+    await test(1, 2)
+
+@example("004", "main4, main5, main6 with asyncio.run")
+def _():
+    runtime(asyncio.run, main4)
+    runtime(asyncio.run, main5)
+    runtime(asyncio.run, main6)
+
+if __name__ == "__main__":
+    import warnings
+    warnings.simplefilter("ignore")
+    filters = sys.argv[1:]
+    for seed, title, fn in EXAMPLES:
+        heading = f"=== seed {seed} · {title} ==="
+        if filters and not any(f in heading for f in filters):
+            continue
+        print(heading)
+        asyncio.set_event_loop_policy(Policy())
+        NAMES[0] = itertools.count(1)
+        fn()
+        print()

@@ -44,13 +44,17 @@ void casyncio_eventfd_drain(int fd) {
     do { r = read(fd, &value, sizeof value); } while (r < 0 && errno == EINTR);
 }
 
-static __thread void *running_loop = 0;
-static __thread void *current_loop = 0;
+static __thread void *running_loop __attribute__((tls_model("initial-exec"))) = 0;
+static __thread void *current_loop __attribute__((tls_model("initial-exec"))) = 0;
 
 void *casyncio_get_running_loop(void) { return running_loop; }
 void casyncio_set_running_loop(void *loop) { running_loop = loop; }
 void *casyncio_get_current_loop(void) { return current_loop; }
 void casyncio_set_current_loop(void *loop) { current_loop = loop; }
+
+extern void *swift_task_getCurrent(void);
+
+void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
 

@@ -25,13 +25,13 @@ public enum FutureState: String, Sendable {
 public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The loop this future belongs to.
     public let loop: EventLoop
-    var state: FutureState = .pending
-    var error: (any Error)?
+    @exclusivity(unchecked) var state: FutureState = .pending
+    @exclusivity(unchecked) var error: (any Error)?
     var cancelMessage: String?
     /// True when an error was set and nobody retrieved it yet.
-    var errorUnretrieved = false
-    private var firstWaiter: FutureWaiter?
-    private var moreWaiters: [FutureWaiter] = []
+    @exclusivity(unchecked) var errorUnretrieved = false
+    @exclusivity(unchecked) private var firstWaiter: FutureWaiter?
+    @exclusivity(unchecked) private var moreWaiters: [FutureWaiter] = []
     private static let tokens = TokenCounter()
 
     init(loop: EventLoop) { self.loop = loop }

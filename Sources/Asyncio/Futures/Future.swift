@@ -5,7 +5,7 @@
 /// Create one with `loop.createFuture(of:)`; set it with `setResult`/`setException`; await it with
 /// `try await future.value`. Loop-affine: use it from its loop's thread.
 public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
-    var storedResult: T?
+    @exclusivity(unchecked) var storedResult: T?
 
     /// Creates a pending future on `loop` (prefer `loop.createFuture(of:)`).
     public override init(loop: EventLoop) { super.init(loop: loop) }
@@ -47,7 +47,7 @@ public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
     /// Waits until the future is done and returns its result (`await future` in asyncio).
     /// Does not suspend when the future is already done. Cancelling the waiting task cancels
     /// the future.
-    public var value: T {
+    nonisolated(nonsending) public var value: T {
         get async throws {
             if state == .pending { try await park(on: self) }
             return try result()

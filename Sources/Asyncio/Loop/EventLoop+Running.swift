@@ -62,7 +62,7 @@ extension EventLoop {
         if inbox.mayHaveItems {
             for item in inbox.drain() { ready.push(item) }
         }
-        let end = clock.now() + 1e-9
+        let end = timers.isEmpty ? 0 : clock.now() + 1e-9
         while let timer = timers.first {
             if timer.isCancelled {
                 _ = timers.popFirst()

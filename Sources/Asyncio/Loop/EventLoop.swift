@@ -10,20 +10,21 @@ import Synchronization
 /// the loop's thread, as in asyncio; `callSoonThreadsafe` is the door for other threads.
 public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // Owned by the loop thread (the thread that runs the loop, or created it while it is idle).
+    // Only that thread touches them, so the dynamic exclusivity checks are turned off.
     let ready = ReadyQueue()
-    var timers = TimerHeap()
-    var timerSequence: UInt64 = 0
-    var stopping = false
+    @exclusivity(unchecked) var timers = TimerHeap()
+    @exclusivity(unchecked) var timerSequence: UInt64 = 0
+    @exclusivity(unchecked) var stopping = false
     /// While set, a job enqueued from the loop thread is kept aside to run in place at once.
-    var inlineCapture = false
-    var inlineItem: ReadyItem?
-    var iterationsSincePoll = 0
-    var liveTasks: AnyTask?
-    var liveTaskCount = 0
+    @exclusivity(unchecked) var inlineCapture = false
+    @exclusivity(unchecked) var inlineItem: ReadyItem?
+    @exclusivity(unchecked) var iterationsSincePoll = 0
+    @exclusivity(unchecked) var liveTasks: AnyTask?
+    @exclusivity(unchecked) var liveTaskCount = 0
     var exceptionHandler: ExceptionHandler?
     var taskFactory: (any TaskFactory)?
     /// asyncio's debug mode: slow callbacks are logged.
-    public var debug: Bool
+    @exclusivity(unchecked) public var debug: Bool
     /// Callbacks that run longer than this many seconds are logged in debug mode.
     public var slowCallbackDuration = 0.1
     /// Where the loop logs: the default exception handler and debug-mode warnings.
@@ -39,14 +40,14 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// The loop's time source.
     public let clock: any EventLoopClock
     /// The task-executor face of the loop: nonisolated code of loop tasks runs through it.
-    public private(set) var taskExecutor: LoopTaskExecutor!
+    public let taskExecutor = LoopTaskExecutor()
 
     /// Creates a loop (asyncio's `new_event_loop()`). Pass a `VirtualClock` for tests.
     public init(clock: any EventLoopClock = MonotonicClock(), debug: Bool = false) {
         self.clock = clock
         self.debug = debug
         ownerThread = Atomic(casyncio_thread_id())
-        taskExecutor = LoopTaskExecutor(loop: self)
+        taskExecutor.loop = self
     }
 
     deinit {
@@ -161,12 +162,13 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 /// The loop's task-executor face. Jobs of nonisolated code in loop tasks arrive here and run
 /// without actor isolation, which costs one queue trip per suspension.
 public final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
-    unowned let loop: EventLoop
+    /// Set once by the loop's initializer, before any job can arrive.
+    @exclusivity(unchecked) unowned(unsafe) var loop: EventLoop?
 
-    init(loop: EventLoop) { self.loop = loop }
+    init() {}
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        loop.enqueueItem(.taskJob(UnownedJob(job)))
+        loop.unsafelyUnwrapped.enqueueItem(.taskJob(UnownedJob(job)))
     }
 }
 

@@ -16,8 +16,8 @@ enum HandleAction {
 /// State is owned by the loop's thread: cancel a handle from the loop's thread (for another
 /// thread, schedule the cancel with `callSoonThreadsafe`).
 public class Handle: @unchecked Sendable, CustomStringConvertible {
-    @usableFromInline var action: HandleAction
-    @usableFromInline var isCancelled = false
+    @usableFromInline @exclusivity(unchecked) var action: HandleAction
+    @usableFromInline @exclusivity(unchecked) var isCancelled = false
     let loop: EventLoop
 
     @usableFromInline
@@ -61,7 +61,7 @@ public final class TimerHandle: Handle, @unchecked Sendable {
     /// The loop time at which the callback is due.
     public let when: Double
     @usableFromInline let sequence: UInt64
-    @usableFromInline var scheduled = true
+    @usableFromInline @exclusivity(unchecked) var scheduled = true
     /// Message of the cancellation that ended a `sleep` early.
     var cancelMessage: String?
 

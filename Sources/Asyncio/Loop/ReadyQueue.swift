@@ -16,10 +16,10 @@ enum ReadyItem: Sendable {
 /// FIFO ring buffer of ready items. Owned by the loop thread; not thread-safe.
 @usableFromInline
 final class ReadyQueue {
-    @usableFromInline var storage: UnsafeMutablePointer<ReadyItem>
-    @usableFromInline var mask: Int
-    @usableFromInline var head = 0
-    @usableFromInline var count = 0
+    @usableFromInline @exclusivity(unchecked) var storage: UnsafeMutablePointer<ReadyItem>
+    @usableFromInline @exclusivity(unchecked) var mask: Int
+    @usableFromInline @exclusivity(unchecked) var head = 0
+    @usableFromInline @exclusivity(unchecked) var count = 0
 
     init(capacity: Int = 1024) {
         var size = 16

@@ -2,7 +2,7 @@
 
 /// Something a task can wait on: a future, a task, a timer. Every awaitable of the library parks
 /// through `park(on:)`, so `cancel()` reaches a task wherever it waits.
-protocol WaitTarget: AnyObject {
+protocol WaitTarget: AnyObject, Sendable {
     /// Stores the continuation; the target resumes it through the loop's ready queue when the
     /// wait ends. Called on the loop thread.
     func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>)
@@ -27,7 +27,7 @@ extension AnyFuture: WaitTarget {
 /// cancel the target, is thrown as `CancelledError` when the task wakes. Outside a loop task
 /// (a child task, another thread) the wait is handed to the target's loop, and Swift's own task
 /// cancellation cancels the target.
-func park(on target: some WaitTarget) async throws {
+nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
     let loop = target.waitLoop
     if let task = AnyTask.runningOnLoop(loop) {
         if target === task { throw EventLoopError.taskAwaitsItself(task.description) }
@@ -58,7 +58,8 @@ private func parkUntracked(on target: any WaitTarget, loop: EventLoop) async thr
 }
 
 /// Yields once to the loop: the task goes to the back of the ready queue (`sleep(0)`).
-func yieldToLoop(_ loop: EventLoop) async throws {
+@inline(__always)
+nonisolated(nonsending) func yieldToLoop(_ loop: EventLoop) async throws {
     if let task = AnyTask.runningOnLoop(loop) {
         await withUnsafeContinuation { continuation in loop.ready.push(.resume(continuation)) }
         try task.throwIfCancelRequested()

@@ -19,22 +19,28 @@ extension asyncio {
     ///
     /// `delay <= 0` yields to the loop once; NaN throws `ValueError`. Cancelling the task ends
     /// the sleep with `CancelledError`.
-    public static func sleep(_ delay: Double) async throws {
-        try await sleep(delay, result: ())
+    nonisolated(nonsending) public static func sleep(_ delay: Double) async throws {
+        if delay > 0 {
+            try await sleepOnTimer(delay)
+        } else if delay.isNaN {
+            throw ValueError("Invalid delay: NaN (not a number)")
+        } else {
+            try await yieldToLoop(getRunningLoop())
+        }
     }
 
     /// Suspends for `delay` seconds and returns `result`.
-    public static func sleep<T>(_ delay: Double, result: T) async throws -> T {
-        if delay.isNaN { throw ValueError("Invalid delay: NaN (not a number)") }
+    nonisolated(nonsending) public static func sleep<T>(_ delay: Double, result: T) async throws -> T {
+        try await sleep(delay)
+        return result
+    }
+
+    /// Parks the current task on a timer of the running loop for `delay` (> 0) seconds.
+    nonisolated(nonsending) static func sleepOnTimer(_ delay: Double) async throws {
         let loop = try getRunningLoop()
-        if delay <= 0 {
-            try await yieldToLoop(loop)
-            return result
-        }
         let handle = loop.scheduleTimer(at: loop.time() + delay, action: .none)
         defer { if !handle.isCancelled && handle.scheduled { handle.cancel() } }
         try await park(on: handle)
         if handle.isCancelled { throw CancelledError(handle.cancelMessage) }
-        return result
     }
 }

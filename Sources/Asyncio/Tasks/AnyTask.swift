@@ -1,4 +1,5 @@
 // The untyped part of an asyncio task: name, cancellation counts, what it waits on, registration.
+import CAsyncio
 import Synchronization
 
 /// What every loop task has, whatever its result type (asyncio.Task without the result).
@@ -11,13 +12,13 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
 
     var name: String
     /// A cancel was requested while the task was not parked on something cancellable.
-    var mustCancel = false
+    @exclusivity(unchecked) var mustCancel = false
     var pendingCancelMessage: String?
     var cancelRequests = 0
     /// What the task is parked on, if anything.
-    var waitTarget: (any WaitTarget)?
-    /// The Swift task running the body, once it started.
-    var swiftTask: UnsafeCurrentTask?
+    @exclusivity(unchecked) var waitTarget: (any WaitTarget)?
+    /// The Swift task running the body (the runtime's task pointer), while the body runs.
+    @exclusivity(unchecked) var swiftTask: UnsafeMutableRawPointer?
     /// Where the task was created.
     let origin: TaskOrigin
     // Intrusive list of the loop's live tasks (keeps them alive until done).
@@ -35,9 +36,10 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
 
     /// The task running on `loop` in the current Swift task, if it is a loop task of that loop.
     static func runningOnLoop(_ loop: EventLoop) -> AnyTask? {
-        guard let task = current, task.loop === loop else { return nil }
-        let same = withUnsafeCurrentTask { $0 != nil && $0 == task.swiftTask }
-        return same ? task : nil
+        guard let task = current, task.loop === loop, task.swiftTask == casyncio_current_task() else {
+            return nil
+        }
+        return task
     }
 
     /// Requests cancellation (asyncio's `Task.cancel`): the task's current await throws

@@ -1,11 +1,12 @@
 // LoopTask<T>: an asyncio task, a Swift task running on the loop with asyncio's task state.
+import CAsyncio
 
 /// A Swift task that runs on an event loop, with asyncio's task semantics (asyncio.Task).
 ///
 /// Create it with `loop.createTask` or `asyncio.createTask`. Await it with `try await task.value`.
 /// Named `LoopTask` so that it never shadows Swift's own `Task`.
 public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
-    var storedResult: T?
+    @exclusivity(unchecked) var storedResult: T?
     /// The underlying Swift task.
     var swiftHandle: Task<Void, Never>?
 
@@ -31,7 +32,7 @@ public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
 
     /// Waits for the task and returns its result (`await task` in asyncio). Cancelling the
     /// waiting task cancels this one too, as asyncio does.
-    public var value: T {
+    nonisolated(nonsending) public var value: T {
         get async throws {
             if state == .pending { try await park(on: self) }
             return try result()
@@ -48,7 +49,7 @@ public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
     }
 
     private func runBody(_ body: () async throws -> T) async {
-        swiftTask = withUnsafeCurrentTask { $0 }
+        swiftTask = casyncio_current_task()
         if mustCancel {
             finishCancelled(pendingCancelMessage)
             return

@@ -28,6 +28,9 @@ void casyncio_set_running_loop(void *loop);
 void *casyncio_get_current_loop(void);
 void casyncio_set_current_loop(void *loop);
 
+/// The Swift task running on this thread, or NULL (the runtime's `swift_task_getCurrent`).
+void *casyncio_current_task(void);
+
 /// The calling thread's id as an integer.
 uint64_t casyncio_thread_id(void);
 /// 1 when the calling thread is the process's main thread.

@@ -1,0 +1,19 @@
+// swift-tools-version: 6.0
+// Micro benchmarks of the library, run side by side with CPython asyncio and uvloop by run.sh.
+import PackageDescription
+
+/// A path dependency is named after its folder: the checkout's folder name, whatever it is.
+let libraryPackage = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "main")
+
+let package = Package(
+    name: "AsyncioBenchmarks",
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "MicroBench",
+            dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,61 @@
+"""The micro benchmarks written idiomatically for asyncio; `--uvloop` runs them on uvloop.
+
+Prints "<id> <seconds per operation>" lines, like the Swift MicroBench.
+"""
+import asyncio, sys, time
+
+def call_soon():
+    n = 1_000_000
+    loop = asyncio.new_event_loop()
+    noop = lambda: None
+    start = time.perf_counter()
+    for _ in range(n):
+        loop.call_soon(noop)
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    elapsed = time.perf_counter() - start
+    loop.close()
+    return elapsed / n
+
+def yield1():
+    n = 1_000_000
+    async def main():
+        for _ in range(n):
+            await asyncio.sleep(0)
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def yield1000():
+    tasks, rounds = 1000, 1000
+    async def worker():
+        for _ in range(rounds):
+            await asyncio.sleep(0)
+    async def main():
+        await asyncio.gather(*(worker() for _ in range(tasks)))
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / (tasks * rounds)
+
+def future():
+    n = 1_000_000
+    async def main():
+        loop = asyncio.get_running_loop()
+        for _ in range(n):
+            f = loop.create_future()
+            loop.call_soon(f.set_result, None)
+            await f
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+BENCHMARKS = {"callsoon": call_soon, "yield1": yield1, "yield1000": yield1000, "future": future}
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--uvloop" in sys.argv:
+        import uvloop
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    for name, body in BENCHMARKS.items():
+        if not args or name in args:
+            print(name, body())

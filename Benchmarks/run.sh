@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One command for the micro comparison: builds the Swift benchmarks in release mode, installs the
+# Python peers (uvloop) if needed, runs every peer 3 times pinned to CPU 0, and prints the medians
+# and this library's speed-up over each peer. Results also go to results/<date>-<host>.md.
+set -euo pipefail
+cd "$(dirname "$0")"
+runs=${RUNS:-3}
+python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
+swift build -c release --product MicroBench >/dev/null
+bench=$(swift build -c release --show-bin-path)/MicroBench
+pin="taskset -c 0"
+command -v taskset >/dev/null || pin=""
+
+raw=$(mktemp)
+for ((i = 0; i < runs; i++)); do
+    $pin "$bench" | sed 's/^/swift /' >>"$raw"
+    $pin python3 python/micro.py --uvloop | sed 's/^/uvloop /' >>"$raw"
+    $pin python3 python/micro.py | sed 's/^/asyncio /' >>"$raw"
+done
+
+table=$(python3 - "$raw" <<'PY'
+import statistics, sys, collections
+figures = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    peer, bench, seconds = line.split()
+    figures[(peer, bench)].append(float(seconds))
+def med(peer, bench): return statistics.median(figures[(peer, bench)])
+def span(peer, bench): v = figures[(peer, bench)]; return f"{min(v)*1e9:.0f}-{max(v)*1e9:.0f}"
+print("| work | swift ns/op (min-max) | uvloop ns/op | asyncio ns/op | vs uvloop | vs asyncio |")
+print("|---|---|---|---|---|---|")
+for bench in ["callsoon", "yield1", "yield1000", "future"]:
+    s, u, a = med("swift", bench), med("uvloop", bench), med("asyncio", bench)
+    print(f"| {bench} | {s*1e9:.0f} ({span('swift', bench)}) | {u*1e9:.0f} | {a*1e9:.0f} | {u/s:.1f}x | {a/s:.1f}x |")
+PY
+)
+rm -f "$raw"
+echo "$table"
+out="results/$(date +%Y-%m-%d)-$(hostname).md"
+{
+    echo "# Micro benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(hostname), $(nproc) CPUs, median of $runs, pinned to CPU 0"
+    echo
+    echo "$table"
+} >"$out"
+echo "written to Benchmarks/$out"

@@ -110,6 +110,26 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
 
     func makeCancelledError() -> CancelledError { CancelledError(cancelMessage) }
 
+    /// `result()` of the typed subclasses: the stored result, or the error or cancellation.
+    @inline(__always)
+    func resultOrThrow<T>(_ stored: T?) throws -> T {
+        switch state {
+        case .pending: throw InvalidStateError("Result is not set.")
+        case .cancelled: throw makeCancelledError()
+        case .finished:
+            errorUnretrieved = false
+            if let error { throw error }
+            return stored!
+        }
+    }
+
+    /// Parks the current task until this future is done; returns at once if it is
+    /// (the `await` of the typed subclasses).
+    @inline(__always)
+    nonisolated(nonsending) func waitUntilDone() async throws {
+        if state == .pending { try await park(on: self) }
+    }
+
     func addWaiter(_ waiter: FutureWaiter) {
         if firstWaiter == nil && moreWaiters.isEmpty {
             firstWaiter = waiter

@@ -4,7 +4,7 @@
 ///
 /// Create one with `loop.createFuture(of:)`; set it with `setResult`/`setException`; await it with
 /// `try await future.value`. Loop-affine: use it from its loop's thread.
-public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
+public final class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
     @exclusivity(unchecked) var storedResult: T?
 
     /// Creates a pending future on `loop` (prefer `loop.createFuture(of:)`).
@@ -26,16 +26,7 @@ public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
 
     /// The result; rethrows the future's error. Throws `CancelledError` if cancelled and
     /// `InvalidStateError` if not done yet.
-    public func result() throws -> T {
-        switch state {
-        case .pending: throw InvalidStateError("Result is not set.")
-        case .cancelled: throw makeCancelledError()
-        case .finished:
-            errorUnretrieved = false
-            if let error { throw error }
-            return storedResult!
-        }
-    }
+    public func result() throws -> T { try resultOrThrow(storedResult) }
 
     /// Adds a callback run with this future once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
@@ -49,7 +40,7 @@ public final class Future<T: Sendable>: AnyFuture, @unchecked Sendable {
     /// the future.
     nonisolated(nonsending) public var value: T {
         get async throws {
-            if state == .pending { try await park(on: self) }
+            try await waitUntilDone()
             return try result()
         }
     }

@@ -5,23 +5,14 @@ import CAsyncio
 ///
 /// Create it with `loop.createTask` or `asyncio.createTask`. Await it with `try await task.value`.
 /// Named `LoopTask` so that it never shadows Swift's own `Task`.
-public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
+public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Sendable {
     @exclusivity(unchecked) var storedResult: T?
     /// The underlying Swift task.
     var swiftHandle: Task<Void, Never>?
 
     /// The task's result; rethrows its error. Throws `CancelledError` if it was cancelled and
     /// `InvalidStateError` if it is not done yet.
-    public func result() throws -> T {
-        switch state {
-        case .pending: throw InvalidStateError("Result is not set.")
-        case .cancelled: throw makeCancelledError()
-        case .finished:
-            errorUnretrieved = false
-            if let error { throw error }
-            return storedResult!
-        }
-    }
+    public func result() throws -> T { try resultOrThrow(storedResult) }
 
     /// Adds a callback run with this task once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
@@ -34,7 +25,7 @@ public final class LoopTask<T: Sendable>: AnyTask, @unchecked Sendable {
     /// waiting task cancels this one too, as asyncio does.
     nonisolated(nonsending) public var value: T {
         get async throws {
-            if state == .pending { try await park(on: self) }
+            try await waitUntilDone()
             return try result()
         }
     }

@@ -53,6 +53,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case taskAwaitsItself(String)
     /// A Task does not support `setResult`/`setException`.
     case taskResultNotSettable
+    /// In debug mode: a non-thread-safe call from a thread other than the running loop's.
+    case wrongThread
 
     public var description: String {
         switch self {
@@ -66,6 +68,7 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .stoppedBeforeFutureCompleted: "Event loop stopped before Future completed."
         case .taskAwaitsItself(let name): "Task cannot await on itself: \(name)"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
+        case .wrongThread: "Non-thread-safe operation invoked on an event loop other than the current one"
         }
     }
 }

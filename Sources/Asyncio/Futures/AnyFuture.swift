@@ -20,8 +20,8 @@ public enum FutureState: String, Sendable {
 
 /// What every future and task has, whatever its result type: state, callbacks, cancellation.
 ///
-/// Futures are loop-affine, as in asyncio: use them from their loop's thread. Another thread
-/// hands work to the loop with `callSoonThreadsafe`.
+/// Futures are loop-affine, as in asyncio: their state is owned by the loop's thread, so use them
+/// from there. Another thread hands work to the loop with `callSoonThreadsafe`.
 public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The loop this future belongs to.
     public let loop: EventLoop

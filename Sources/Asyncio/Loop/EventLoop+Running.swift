@@ -33,10 +33,16 @@ extension EventLoop {
     public func stop() { stopping = true }
 
     /// Closes the loop: pending callbacks and timers are dropped, and every later use throws
-    /// `EventLoopError.closed`. Closing twice does nothing; closing a running loop throws.
+    /// `EventLoopError.closed`. Tasks still pending can never run again: each is reported to the
+    /// exception handler ("Task was destroyed but it is pending!"). Closing twice does nothing;
+    /// closing a running loop throws.
     public func close() throws {
         if isRunning() { throw EventLoopError.closeWhileRunning }
         if closedFlag.load(ordering: .relaxed) { return }
+        for task in allTasks() {
+            callExceptionHandler(ExceptionContext(message: "Task was destroyed but it is pending!", future: task))
+            unregister(task)
+        }
         closedFlag.store(true, ordering: .releasing)
         ready.removeAll()
         timers.removeAll()

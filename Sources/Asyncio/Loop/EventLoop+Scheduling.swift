@@ -3,10 +3,12 @@
 extension EventLoop {
     /// Schedules `callback` to run on the next iteration, after the callbacks already queued
     /// (asyncio's `call_soon`). A callback that throws is reported to the exception handler and
-    /// the loop goes on. Throws `EventLoopError.closed` on a closed loop.
+    /// the loop goes on. Throws `EventLoopError.closed` on a closed loop, and in debug mode
+    /// `EventLoopError.wrongThread` when called from another thread while the loop runs.
     @discardableResult
     public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
         try checkClosed()
+        try checkThread()
         let handle = Handle(loop: self, action: .call(callback))
         enqueueItem(.handle(handle))
         return handle
@@ -33,6 +35,7 @@ extension EventLoop {
     @discardableResult
     public func callAt(_ when: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkClosed()
+        try checkThread()
         return scheduleTimer(at: when, action: .call(callback))
     }
 

@@ -71,6 +71,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         if closedFlag.load(ordering: .relaxed) { throw EventLoopError.closed }
     }
 
+    /// In debug mode, refuses a non-thread-safe call from another thread while the loop runs.
+    func checkThread() throws {
+        if debug && isRunning() && !isOnLoopThread { throw EventLoopError.wrongThread }
+    }
+
     // MARK: - Executor
 
     /// Receives jobs isolated to the loop (actors whose executor is the loop).

@@ -1,7 +1,8 @@
 // The loop's exception handler: where errors nobody awaits end up, without stopping the loop.
 import Logging
 
-/// What went wrong, as asyncio's exception-handler context dictionary.
+/// What went wrong, as asyncio's exception-handler context dictionary. The handle and future it
+/// refers to are owned by the loop's thread, where the handler runs.
 public struct ExceptionContext: @unchecked Sendable, CustomStringConvertible {
     /// A human-readable description.
     public var message: String

@@ -4,7 +4,7 @@ import Synchronization
 
 /// What every loop task has, whatever its result type (asyncio.Task without the result).
 ///
-/// Loop-affine: call its methods from the loop's thread.
+/// Loop-affine: its state is owned by the loop's thread; call its methods from there.
 public class AnyTask: AnyFuture, @unchecked Sendable {
     /// The task whose body is running, for `currentTask()` and the suspension primitive.
     @TaskLocal static var current: AnyTask?

@@ -36,6 +36,7 @@ extension EventLoop {
         fileID: String = #fileID, line: Int = #line, function: String = #function
     ) throws -> LoopTask<T> {
         try checkClosed()
+        try checkThread()
         let origin = TaskOrigin(file: fileID, line: line, function: function)
         if let taskFactory {
             return taskFactory.createTask(on: self, name: name, origin: origin, body: body)

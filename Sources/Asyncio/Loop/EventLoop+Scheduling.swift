@@ -9,7 +9,7 @@ extension EventLoop {
     public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
         try checkClosed()
         try checkThread()
-        let handle = Handle(loop: self, action: .call(callback))
+        let handle = Handle(action: .call(callback))
         enqueueItem(.handle(handle))
         return handle
     }
@@ -18,7 +18,7 @@ extension EventLoop {
     @discardableResult
     public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
         try checkClosed()
-        let handle = Handle(loop: self, action: .call(callback))
+        let handle = Handle(action: .call(callback))
         enqueueItem(.handle(handle))
         return handle
     }
@@ -63,7 +63,7 @@ extension EventLoop {
 
     /// Schedules a library callback (done callbacks), even on a closed loop's queue.
     func scheduleInternal(_ callback: @escaping () throws -> Void) {
-        enqueueItem(.handle(Handle(loop: self, action: .call(callback))))
+        enqueueItem(.handle(Handle(action: .call(callback))))
     }
 
     /// Schedules a parked task's wake-up.

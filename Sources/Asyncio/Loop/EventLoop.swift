@@ -117,7 +117,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
             job.runSynchronously(isolatedTo: asUnownedSerialExecutor(),
                                  taskExecutor: taskExecutor.asUnownedTaskExecutor())
         case .handle(let handle):
-            if debug { runTimed(handle) } else { handle.run() }
+            if debug { runTimed(handle) } else { handle.run(on: self) }
         case .resume(let continuation):
             resumeInPlace(continuation)
         }
@@ -156,7 +156,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 
     private func runTimed(_ handle: Handle) {
         let start = clock.now()
-        handle.run()
+        handle.run(on: self)
         let elapsed = clock.now() - start
         if elapsed >= slowCallbackDuration {
             logger.warning("Executing \(handle) took \(formatSeconds(elapsed)) seconds")

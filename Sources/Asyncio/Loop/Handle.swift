@@ -18,11 +18,9 @@ enum HandleAction {
 public class Handle: @unchecked Sendable, CustomStringConvertible {
     @usableFromInline @exclusivity(unchecked) var action: HandleAction
     @usableFromInline @exclusivity(unchecked) var isCancelled = false
-    let loop: EventLoop
 
     @usableFromInline
-    init(loop: EventLoop, action: HandleAction) {
-        self.loop = loop
+    init(action: HandleAction) {
         self.action = action
     }
 
@@ -36,9 +34,9 @@ public class Handle: @unchecked Sendable, CustomStringConvertible {
     /// True once `cancel()` was called.
     public func cancelled() -> Bool { isCancelled }
 
-    /// Runs the action, unless cancelled. Called by the loop.
+    /// Runs the action on `loop`, unless cancelled. Called by the loop.
     @usableFromInline
-    func run() {
+    func run(on loop: EventLoop) {
         if isCancelled { return }
         switch action {
         case .call(let callback):
@@ -62,6 +60,8 @@ public final class TimerHandle: Handle, @unchecked Sendable {
     public let when: Double
     @usableFromInline let sequence: UInt64
     @usableFromInline @exclusivity(unchecked) var scheduled = true
+    /// The loop whose heap holds the timer (a cancel tells it).
+    let loop: EventLoop
     /// Message of the cancellation that ended a `sleep` early.
     var cancelMessage: String?
 
@@ -69,7 +69,8 @@ public final class TimerHandle: Handle, @unchecked Sendable {
     init(loop: EventLoop, when: Double, sequence: UInt64, action: HandleAction) {
         self.when = when
         self.sequence = sequence
-        super.init(loop: loop, action: action)
+        self.loop = loop
+        super.init(action: action)
     }
 
     /// The loop time at which the callback is due (asyncio's `TimerHandle.when()`).

@@ -55,6 +55,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case taskResultNotSettable
     /// In debug mode: a non-thread-safe call from a thread other than the running loop's.
     case wrongThread
+    /// `timeout`/`timeoutAt` used outside a loop task.
+    case timeoutOutsideTask
 
     public var description: String {
         switch self {
@@ -68,6 +70,7 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .stoppedBeforeFutureCompleted: "Event loop stopped before Future completed."
         case .taskAwaitsItself(let name): "Task cannot await on itself: \(name)"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
+        case .timeoutOutsideTask: "Timeout should be used inside a task"
         case .wrongThread: "Non-thread-safe operation invoked on an event loop other than the current one"
         }
     }

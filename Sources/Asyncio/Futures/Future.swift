@@ -4,7 +4,7 @@
 ///
 /// Create one with `loop.createFuture(of:)`; set it with `setResult`/`setException`; await it with
 /// `try await future.value`. Loop-affine: use it from its loop's thread.
-public final class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
+public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
     @exclusivity(unchecked) var storedResult: T?
 
     /// Creates a pending future on `loop` (prefer `loop.createFuture(of:)`).

@@ -34,7 +34,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
         task.waitTarget = target
         await withUnsafeContinuation { continuation in
             target.parkWaiter(continuation)
-            if task.mustCancel, target.cancelWait(message: task.pendingCancelMessage) {
+            if task.mustCancel, task.shieldDepth == 0, target.cancelWait(message: task.pendingCancelMessage) {
                 task.mustCancel = false
             }
         }

@@ -15,6 +15,8 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var mustCancel = false
     var pendingCancelMessage: String?
     var cancelRequests = 0
+    /// How many cancellation shields the task is inside; while > 0 a cancel is only recorded.
+    @exclusivity(unchecked) var shieldDepth = 0
     /// What the task is parked on, if anything.
     @exclusivity(unchecked) var waitTarget: (any WaitTarget)?
     /// The Swift task running the body (the runtime's task pointer), while the body runs.
@@ -50,7 +52,7 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
         errorUnretrieved = false
         if done() { return false }
         cancelRequests += 1
-        if let target = waitTarget, target.cancelWait(message: msg) { return true }
+        if shieldDepth == 0, let target = waitTarget, target.cancelWait(message: msg) { return true }
         mustCancel = true
         pendingCancelMessage = msg
         return true
@@ -99,7 +101,7 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
 
     /// Throws the cancellation that was requested while the task could not be interrupted.
     func throwIfCancelRequested() throws {
-        if mustCancel {
+        if mustCancel && shieldDepth == 0 {
             mustCancel = false
             throw CancelledError(pendingCancelMessage)
         }

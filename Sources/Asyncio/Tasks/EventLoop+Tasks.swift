@@ -44,6 +44,14 @@ extension EventLoop {
         return startTask(name: name, origin: origin, eager: false, body)
     }
 
+    /// Creates a task from a closure that the caller received as `sending` and gives up here.
+    /// (Pack expansions of `sending` closures cannot be sent one by one; each is moved into
+    /// exactly one task, which is what `sending` promised.)
+    func createTaskMovingOut<T: Sendable>(_ body: @escaping () async throws -> T) throws -> LoopTask<T> {
+        let box = UncheckedBox(body)
+        return try createTask(name: nil, { try await box.value() })
+    }
+
     /// Builds, registers and starts a task; `eager` runs its first step now if the loop runs
     /// on this thread. For task factories.
     public func startTask<T: Sendable>(

@@ -1,0 +1,51 @@
+// wait: block until some or all of a set of futures are done, without cancelling or throwing on timeout.
+
+/// When `asyncio.wait` returns (asyncio's FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED).
+public enum ReturnWhen: Sendable {
+    case firstCompleted
+    case firstException
+    case allCompleted
+}
+
+extension asyncio {
+    /// Waits until the futures or tasks are done as `returnWhen` says, or `timeout` seconds pass,
+    /// and returns the ones that are done and the ones still pending (asyncio.wait).
+    ///
+    /// Never throws on timeout and never cancels anything; cancelling the waiting task leaves
+    /// the futures running. Throws `ValueError` for an empty collection.
+    nonisolated(nonsending) public static func wait<F: AnyFuture>(
+        _ futures: [F], timeout: Double? = nil, returnWhen: ReturnWhen = .allCompleted
+    ) async throws -> (done: Set<F>, pending: Set<F>) {
+        let unique = Set(futures)
+        guard let loop = unique.first?.loop else { throw ValueError("Set of Tasks/Futures is empty.") }
+        let waiter = loop.createFuture(of: Void.self)
+        var timeoutHandle: TimerHandle?
+        if let timeout {
+            timeoutHandle = loop.scheduleTimer(at: loop.time() + timeout, action: .call {
+                if !waiter.done() { try waiter.setResult(()) }
+            })
+        }
+        var remaining = unique.count
+        var tokens: [(AnyFuture, CallbackToken)] = []
+        for future in unique {
+            tokens.append((future, future.onDone { done in
+                remaining -= 1
+                let failed = done.state == .finished && done.error != nil
+                if remaining <= 0 || returnWhen == .firstCompleted || (returnWhen == .firstException && failed) {
+                    timeoutHandle?.cancel()
+                    if !waiter.done() { try waiter.setResult(()) }
+                }
+            }))
+        }
+        defer {
+            timeoutHandle?.cancel()
+            for (future, token) in tokens { future.removeDoneCallback(token) }
+        }
+        try await waiter.value
+        var done = Set<F>(), pending = Set<F>()
+        for future in unique {
+            if future.done() { done.insert(future) } else { pending.insert(future) }
+        }
+        return (done, pending)
+    }
+}

@@ -57,6 +57,14 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case wrongThread
     /// `timeout`/`timeoutAt` used outside a loop task.
     case timeoutOutsideTask
+    /// A lock, event, condition, semaphore, barrier or queue used from a second loop.
+    case boundToDifferentLoop(String)
+    /// `createTask` on a task group that has finished.
+    case taskGroupFinished
+    /// `createTask` on a task group that is cancelling its children.
+    case taskGroupShuttingDown
+    /// `asyncio.taskGroup` used outside a loop task.
+    case taskGroupOutsideTask
 
     public var description: String {
         switch self {
@@ -71,6 +79,10 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .taskAwaitsItself(let name): "Task cannot await on itself: \(name)"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
         case .timeoutOutsideTask: "Timeout should be used inside a task"
+        case .taskGroupFinished: "TaskGroup is finished"
+        case .taskGroupShuttingDown: "TaskGroup is shutting down"
+        case .taskGroupOutsideTask: "TaskGroup should be used inside a task"
+        case .boundToDifferentLoop(let what): "<\(what)> is bound to a different event loop"
         case .wrongThread: "Non-thread-safe operation invoked on an event loop other than the current one"
         }
     }

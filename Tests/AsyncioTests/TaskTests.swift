@@ -1,5 +1,6 @@
 // Tasks: scheduling order, names, results, current/all tasks, eager start, strong references, stacks.
 @testable import Asyncio
+import Foundation
 import Testing
 
 @Suite struct TaskTests {
@@ -191,17 +192,37 @@ import Testing
         }
     }
 
-    @Test func awaitingATaskFromAPlainSwiftTask() throws {
-        try withVirtualLoop { loop, _ in
-            let task = try loop.createTask { () async throws -> Int in
-                try await asyncio.sleep(1)
+    @Test func awaitingATaskOfAnotherLoopOnAnotherThread() throws {
+        // A task of loop A awaits a task of loop B, which runs on its own thread: the wait is
+        // handed to B's thread and the wake-up comes back through A's inbox.
+        let loopB = EventLoop()
+        let started = EventLog()
+        Thread.detachNewThread {
+            _ = try? loopB.runUntilComplete { () async throws -> Void in
+                started.add("running")
+                try await asyncio.sleep(3600)   // cancelled at the end of the test
+            }
+            try? loopB.close()
+        }
+        while started.entries.isEmpty { usleep(1000) }
+        let holder = EventLog()
+        let remote = Future<LoopTask<Int>>(loop: loopB)
+        try loopB.callSoonThreadsafe {
+            let task = try loopB.createTask { () async throws -> Int in
+                try await asyncio.sleep(0.05)
+                holder.add("remote done")
                 return 3
             }
-            let outside = Task.detached { try await task.value }
-            let fromOutside = try loop.runUntilComplete { () async throws -> Int in
-                try await outside.value
-            }
-            #expect(fromOutside == 3)
+            try remote.setResult(task)
         }
+        while !remote.done() { usleep(1000) }
+        let loopA = EventLoop()
+        defer { try? loopA.close() }
+        let value = try loopA.runUntilComplete { () async throws -> Int in
+            try await remote.result().value
+        }
+        #expect(value == 3)
+        #expect(holder.entries == ["remote done"])
+        try loopB.callSoonThreadsafe { for task in loopB.allTasks() { task.cancel() } }
     }
 }

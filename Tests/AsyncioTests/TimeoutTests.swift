@@ -132,14 +132,13 @@ import Testing
     }
 
     @Test func timeoutOutsideATaskIsAnError() throws {
-        withVirtualLoop { loop, _ in
-            let other = EventLoop(clock: VirtualClock())
-            defer { try? other.close() }
-            // A plain Swift task on another thread has no running loop.
-            #expect(throws: EventLoopError.noRunningEventLoop) {
-                try loop.runUntilComplete {
-                    try await Task.detached { try await asyncio.timeout(1) { 1 } }.value
-                }
+        let loop = EventLoop(clock: VirtualClock())
+        defer { try? loop.close() }
+        // A Swift child task runs on the loop but is not a loop task.
+        #expect(throws: EventLoopError.timeoutOutsideTask) {
+            try loop.runUntilComplete { () async throws -> Int in
+                async let child = asyncio.timeout(1) { 1 }
+                return try await child
             }
         }
     }

@@ -109,6 +109,113 @@ func closedLoopExample() throws {
     }
 }
 
+// --- wait_for: a timeout around a coroutine ---
+func eternity(_ seconds: Double) async throws {
+    print("我马上开始执行")
+    try await asyncio.sleep(seconds)   // 当前任务休眠
+    print("终于轮到我了")
+}
+
+func waitForMain(_ seconds: Double) async throws {
+    do {
+        print("等你3秒钟哦")
+        try await asyncio.waitFor(timeout: 3) { try await eternity(seconds) }
+    } catch is TimeoutError {
+        print("超时了!")
+    }
+}
+
+// --- wait(FIRST_COMPLETED) and as_completed ---
+// The seed passes a set of coroutines, so its "begin" lines come in set order; Python 3.11
+// refuses coroutines in wait(), so the port passes tasks in list order.
+func helloN(_ n: Int, _ seconds: Double, _ result: String? = nil) async throws -> String? {
+    print("Hello world 0\(n) begin")
+    try await asyncio.sleep(seconds)
+    print("Hello again 0\(n) end")
+    return result
+}
+
+func waitFirstCompletedExample() throws {
+    let a = ExampleTime.now()
+    try asyncio.run {
+        let tasks = [
+            try asyncio.createTask { try await helloN(1, 2) },
+            try asyncio.createTask { try await helloN(2, 3) },
+            try asyncio.createTask { try await helloN(3, 4) },
+        ]
+        let (done, pending) = try await asyncio.wait(tasks, returnWhen: .firstCompleted)
+        for i in done.sorted(by: { $0.getName() < $1.getName() }) { print(i) }
+        for j in pending.sorted(by: { $0.getName() < $1.getName() }) { print(j) }
+    }
+    let b = ExampleTime.now()
+    print("---------------------------------------")
+    print(b - a)
+}
+
+// The seed prints 哈哈1, 哈哈2, 哈哈3 in that order; real asyncio yields completion order.
+func asCompletedExample() throws {
+    let a = ExampleTime.now()
+    try asyncio.run {
+        let s = try asyncio.asCompleted([
+            { try await helloN(1, 5, "哈哈1") },
+            { try await helloN(2, 3, "哈哈2") },
+            { try await helloN(3, 4, "哈哈3") },
+        ])
+        for f in s {
+            let result = try await f.value
+            print(pythonString(result))
+        }
+    }
+    let b = ExampleTime.now()
+    print("---------------------------------------")
+    print(b - a)
+}
+
+// --- the templates: wait and gather, with and without results ---
+func t1(_ a: Int, _ b: Int) async throws -> Int {
+    print("Hello world 01 begin"); try await asyncio.sleep(3); print("Hello again 01 end"); return a + b
+}
+func t2(_ a: Int, _ b: Int) async throws -> Int {
+    print("Hello world 02 begin"); try await asyncio.sleep(2); print("Hello again 02 end"); return a - b
+}
+func t3(_ a: Int, _ b: Int) async throws -> Int {
+    print("Hello world 03 begin"); try await asyncio.sleep(4); print("Hello again 03 end"); return a * b
+}
+@Sendable func n1() async throws { print("Hello world 01 begin"); try await asyncio.sleep(3); print("Hello again 01 end") }
+@Sendable func n2() async throws { print("Hello world 02 begin"); try await asyncio.sleep(2); print("Hello again 02 end") }
+@Sendable func n3() async throws { print("Hello world 03 begin"); try await asyncio.sleep(4); print("Hello again 03 end") }
+
+func templateWaitNoResults() throws {
+    let loop = asyncio.getEventLoop()                                   // 第一步:创建事件循环
+    let tasks = [try asyncio.ensureFuture(n1), try asyncio.ensureFuture(n2), try asyncio.ensureFuture(n3)]
+    try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }    // 第三步:通过事件循环运行
+    try loop.close()                                                    // 第四步:关闭事件循环
+}
+
+func templateWaitResults() throws {
+    let loop = asyncio.getEventLoop()
+    let task1 = try asyncio.ensureFuture { try await t1(10, 5) }
+    let task2 = try asyncio.ensureFuture { try await t2(10, 5) }
+    let task3 = try asyncio.ensureFuture { try await t3(10, 5) }
+    try loop.runUntilComplete { _ = try await asyncio.wait([task1, task2, task3]) }
+    print(try task1.result()); print(try task2.result()); print(try task3.result())
+    try loop.close()
+}
+
+func templateGatherNoResults() throws {
+    try asyncio.run {
+        let results: [Void] = try await asyncio.gather([n1, n2, n3])
+        for result in results { print(pythonString(result)) }   // 因为没返回值,故而返回None
+    }
+}
+
+func templateGatherResults() throws {
+    try asyncio.run {
+        let (r1, r2, r3) = try await asyncio.gather({ try await t1(10, 5) }, { try await t2(10, 5) }, { try await t3(10, 5) })
+        for result in [r1, r2, r3] { print(result) }
+    }
+}
+
 let seed000Examples: [Example] = [
     Example(seed: "000", title: "say_after_time with run_until_complete", run: sayAfterTimeExample),
     Example(seed: "000", title: "get_running_loop, get/new/set_event_loop", run: eventLoopAccessExample),
@@ -116,4 +223,12 @@ let seed000Examples: [Example] = [
     Example(seed: "000", title: "add_done_callback prints the result", run: doneCallbackExample),
     Example(seed: "000", title: "cancel_me", run: { try asyncio.run(cancelMeMain) }),
     Example(seed: "000", title: "loop.close() then reuse", run: closedLoopExample),
+    Example(seed: "000", title: "wait_for around eternity (3600 s)", run: { try asyncio.run { try await waitForMain(3600) } }),
+    Example(seed: "000", title: "wait_for around eternity (2 s)", run: { try asyncio.run { try await waitForMain(2) } }),
+    Example(seed: "000", title: "wait FIRST_COMPLETED", run: waitFirstCompletedExample),
+    Example(seed: "000", title: "as_completed in completion order", run: asCompletedExample),
+    Example(seed: "000", title: "template before 3.7: wait, no results", run: templateWaitNoResults),
+    Example(seed: "000", title: "template before 3.7: wait, then results", run: templateWaitResults),
+    Example(seed: "000", title: "template 3.7: gather, no results", run: templateGatherNoResults),
+    Example(seed: "000", title: "template 3.7: gather with results", run: templateGatherResults),
 ]

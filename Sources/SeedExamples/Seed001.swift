@@ -71,6 +71,62 @@ func futureSetByTask() async throws {
     print(result)
 }
 
+// --- 1.4 async & await: two tasks on a new loop ---
+func oneTwo() async throws {
+    print(1)
+    try await asyncio.sleep(1)
+    print(2)
+}
+
+func threeFour() async throws {
+    print(3)
+    try await asyncio.sleep(1)
+    print(4)
+}
+
+func asyncAwaitNewLoopExample() throws {
+    let loop = asyncio.getEventLoopPolicy().newEventLoop()
+    let tasks = [try loop.createTask { try await oneTwo() }, try loop.createTask { try await threeFour() }]
+    try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }
+    try loop.close()
+}
+
+// --- 3.4 示例1 / 示例2: tasks, await, wait ---
+func funcValue() async throws -> String {
+    print(1)
+    try await asyncio.sleep(2)
+    print(2)
+    return "返回值"
+}
+
+func twoTasksExample() throws {
+    let start = ExampleTime.now()
+    try asyncio.run {
+        print("main开始")
+        let task1 = try asyncio.createTask { try await funcValue() }   // 创建Task对象
+        let task2 = try asyncio.createTask { try await funcValue() }
+        print("main结束")
+        let res1 = try await task1.value
+        let res2 = try await task2.value
+        print(res1, res2)
+    }
+    print(ExampleTime.now() - start)
+}
+
+func waitOverTasksExample(names: [String?]) throws {
+    let start = ExampleTime.now()
+    try asyncio.run {
+        print("main开始")
+        let tasks = try names.map { name in try asyncio.createTask(name: name) { try await funcValue() } }
+        print("main结束")
+        let (done, pending) = try await asyncio.wait(tasks)
+        print(sortedSet(done))
+        print(String(repeating: "-", count: 50))
+        print(sortedSet(pending))
+    }
+    print(ExampleTime.now() - start)
+}
+
 let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.2 run a coroutine on a new loop and with asyncio.run", run: runOnNewLoopExample),
     Example(seed: "001", title: "3.3 示例1 await asyncio.sleep", run: { _ = try asyncio.run(other) }),
@@ -78,4 +134,8 @@ let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.4 示例3 create_task without a running loop", run: createTaskOutsideLoopExample),
     Example(seed: "001", title: "3.5 示例2 Future.set_result('666')", run: { try asyncio.run(futureSetByHand) }),
     Example(seed: "001", title: "3.5 示例3 a task sets the Future", run: { try asyncio.run(futureSetByTask) }),
+    Example(seed: "001", title: "1.4 async & await on a new loop", run: asyncAwaitNewLoopExample),
+    Example(seed: "001", title: "3.4 示例1 two tasks", run: twoTasksExample),
+    Example(seed: "001", title: "3.4 示例2 wait over tasks", run: { try waitOverTasksExample(names: [nil, nil]) }),
+    Example(seed: "001", title: "3.4 示例2 create_task(name=)", run: { try waitOverTasksExample(names: ["n1", "n2"]) }),
 ]

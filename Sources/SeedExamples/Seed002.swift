@@ -96,6 +96,20 @@ func beginEndExample() throws {
     print("end")
 }
 
+// --- 多个事件加入event_loop: two tasks, one wait ---
+func asyncHelloFive(_ s: String) async throws {
+    print("async Hello world!" + s + " " + String(Int(ExampleTime.now())))
+    try await asyncio.sleep(5)
+    print("async Hello again!" + s + " " + String(Int(ExampleTime.now())))
+}
+
+func severalTasksExample() throws {
+    let loop = asyncio.getEventLoop()
+    let tasks = [try loop.createTask { try await asyncHelloFive("task1") }, try loop.createTask { try await asyncHelloFive("task2") }]
+    try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }
+    try loop.close()
+}
+
 let seed002Examples: [Example] = [
     Example(seed: "002", title: "run_until_complete(async_hello())", run: runUntilCompleteExample),
     Example(seed: "002", title: "get_event_loop twice is one loop", run: sameLoopExample),
@@ -104,4 +118,5 @@ let seed002Examples: [Example] = [
     Example(seed: "002", title: "add_done_callback", run: callbackExample),
     Example(seed: "002", title: "ensure_future and task.result()", run: ensureFutureExample),
     Example(seed: "002", title: "await blocks: begin/end", run: beginEndExample),
+    Example(seed: "002", title: "several tasks in one loop with wait", run: severalTasksExample),
 ]

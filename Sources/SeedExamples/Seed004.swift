@@ -72,6 +72,41 @@ func seed004Tasks() throws {
     try runtime(run, "main6", main6)
 }
 
+// 直接 await，顺序执行
+func main1() async throws {
+    try await sayAfter(2, "2s")
+    try await sayAfter(1, "1s")
+}
+
+// 使用 gather，并发执行
+func main2() async throws {
+    _ = try await asyncio.gather({ try await sayAfter(2, "2s") }, { try await sayAfter(1, "1s") })
+}
+
+// 使用 wait，简单等待 (wait() no longer takes coroutines: the port passes tasks)
+func main3() async throws {
+    _ = try await asyncio.wait([
+        try asyncio.createTask { try await sayAfter(2, "2s") },
+        try asyncio.createTask { try await sayAfter(1, "1s") },
+    ])
+}
+
+func seed004Entries() throws {
+    print("########### 用 loop 入口协程 ###########")
+    let loop = asyncio.getEventLoop()
+    let viaLoop: (@escaping @Sendable () async throws -> Void) throws -> Void = { try loop.runUntilComplete($0) }
+    try runtime(viaLoop, "main1", main1)
+    try runtime(viaLoop, "main2", main2)
+    try runtime(viaLoop, "main3", main3)
+    try loop.close()
+    print("########### 用 run 入口协程 ###########")
+    let viaRun: (@escaping @Sendable () async throws -> Void) throws -> Void = { try asyncio.run($0) }
+    try runtime(viaRun, "main1", main1)
+    try runtime(viaRun, "main2", main2)
+    try runtime(viaRun, "main3", main3)
+}
+
 let seed004Examples: [Example] = [
     Example(seed: "004", title: "main4, main5, main6 with asyncio.run", run: seed004Tasks),
+    Example(seed: "004", title: "main1, main2, main3 through both entries", run: seed004Entries),
 ]

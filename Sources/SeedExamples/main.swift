@@ -13,7 +13,7 @@ if !realTime {
     asyncio.setEventLoopPolicy(VirtualTimePolicy(clock: VirtualClock(start: 1_000)))
 }
 
-let examples = seed000Examples + seed001Examples + seed002Examples + seed004Examples
+let examples = seed000Examples + seed001Examples + seed002Examples + seed003Examples + seed004Examples
 for example in examples {
     let heading = "=== seed \(example.seed) · \(example.title) ==="
     if !filters.isEmpty && !filters.contains(where: { heading.contains($0) }) { continue }

@@ -181,7 +181,7 @@ import Testing
         try withVirtualLoop { loop, _ in
             let results = try loop.runUntilComplete { () async throws -> [String] in
                 var results: [String] = []
-                let bodies: [@Sendable () async throws -> String] = [5, 3, 4].map { delay in
+                let bodies: [() async throws -> String] = [5, 3, 4].map { delay in
                     { try await asyncio.sleep(Double(delay)); return "哈哈\(delay)" }
                 }
                 for next in try asyncio.asCompleted(bodies) {

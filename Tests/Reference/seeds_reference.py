@@ -141,6 +141,108 @@ def _():
         print("RuntimeError:", e)
     coro.close()
 
+def sorted_set(tasks):
+    """Python prints sets in hash order; both ports print the members sorted by name."""
+    return "{" + ", ".join(repr(t) for t in sorted(tasks, key=lambda t: t.get_name())) + "}" if tasks else "set()"
+
+async def eternity(seconds):
+    print('我马上开始执行')
+    await asyncio.sleep(seconds)
+    print('终于轮到我了')
+
+async def wait_for_main(seconds):
+    try:
+        print('等你3秒钟哦')
+        await asyncio.wait_for(eternity(seconds), timeout=3)
+    except asyncio.TimeoutError:
+        print('超时了!')
+
+example("000", "wait_for around eternity (3600 s)")(lambda: asyncio.run(wait_for_main(3600)))
+example("000", "wait_for around eternity (2 s)")(lambda: asyncio.run(wait_for_main(2)))
+
+async def hello_n(n, seconds, result=None):
+    print(f"Hello world 0{n} begin")
+    await asyncio.sleep(seconds)
+    print(f"Hello again 0{n} end")
+    return result
+
+@example("000", "wait FIRST_COMPLETED")
+def _():
+    a = now()
+    async def main():
+        tasks = [asyncio.create_task(hello_n(1, 2)), asyncio.create_task(hello_n(2, 3)), asyncio.create_task(hello_n(3, 4))]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for i in sorted(done, key=lambda t: t.get_name()):
+            print(i)
+        for j in sorted(pending, key=lambda t: t.get_name()):
+            print(j)
+    asyncio.run(main())
+    b = now()
+    print('---------------------------------------')
+    print(b - a)
+
+@example("000", "as_completed in completion order")
+def _():
+    a = now()
+    async def main():
+        # as_completed() wraps coroutines from a set (arbitrary start order): make the tasks in list order.
+        s = asyncio.as_completed([asyncio.create_task(hello_n(1, 5, '哈哈1')),
+                                  asyncio.create_task(hello_n(2, 3, '哈哈2')),
+                                  asyncio.create_task(hello_n(3, 4, '哈哈3'))])
+        for f in s:
+            result = await f
+            print(result)
+    asyncio.run(main())
+    b = now()
+    print('---------------------------------------')
+    print(b - a)
+
+async def t1(a, b):
+    print("Hello world 01 begin"); await asyncio.sleep(3); print("Hello again 01 end"); return a + b
+async def t2(a, b):
+    print("Hello world 02 begin"); await asyncio.sleep(2); print("Hello again 02 end"); return a - b
+async def t3(a, b):
+    print("Hello world 03 begin"); await asyncio.sleep(4); print("Hello again 03 end"); return a * b
+async def n1():
+    print("Hello world 01 begin"); await asyncio.sleep(3); print("Hello again 01 end")
+async def n2():
+    print("Hello world 02 begin"); await asyncio.sleep(2); print("Hello again 02 end")
+async def n3():
+    print("Hello world 03 begin"); await asyncio.sleep(4); print("Hello again 03 end")
+
+@example("000", "template before 3.7: wait, no results")
+def _():
+    loop = asyncio.get_event_loop()
+    tasks = [asyncio.ensure_future(n1()), asyncio.ensure_future(n2()), asyncio.ensure_future(n3())]
+    loop.run_until_complete(asyncio.wait(tasks))
+    loop.close()
+
+@example("000", "template before 3.7: wait, then results")
+def _():
+    loop = asyncio.get_event_loop()
+    task1 = asyncio.ensure_future(t1(10, 5))
+    task2 = asyncio.ensure_future(t2(10, 5))
+    task3 = asyncio.ensure_future(t3(10, 5))
+    loop.run_until_complete(asyncio.wait([task1, task2, task3]))
+    print(task1.result()); print(task2.result()); print(task3.result())
+    loop.close()
+
+@example("000", "template 3.7: gather, no results")
+def _():
+    async def main():
+        results = await asyncio.gather(n1(), n2(), n3())
+        for result in results:
+            print(result)
+    asyncio.run(main())
+
+@example("000", "template 3.7: gather with results")
+def _():
+    async def main():
+        results = await asyncio.gather(t1(10, 5), t2(10, 5), t3(10, 5))
+        for result in results:
+            print(result)
+    asyncio.run(main())
+
 # ---- seed 001 ----
 async def func_hello():
     print('hello world')
@@ -196,6 +298,59 @@ async def future_by_task():
 
 example("001", "3.5 示例2 Future.set_result('666')")(lambda: asyncio.run(future_by_hand()))
 example("001", "3.5 示例3 a task sets the Future")(lambda: asyncio.run(future_by_task()))
+
+async def one_two():
+    print(1)
+    await asyncio.sleep(1)
+    print(2)
+
+async def three_four():
+    print(3)
+    await asyncio.sleep(1)
+    print(4)
+
+@example("001", "1.4 async & await on a new loop")
+def _():
+    loop = asyncio.get_event_loop_policy().new_event_loop()
+    tasks = [asyncio.ensure_future(one_two(), loop=loop), asyncio.ensure_future(three_four(), loop=loop)]
+    loop.run_until_complete(asyncio.wait(tasks))
+    loop.close()
+
+async def func_value():
+    print(1)
+    await asyncio.sleep(2)
+    print(2)
+    return '返回值'
+
+@example("001", "3.4 示例1 two tasks")
+def _():
+    async def main():
+        print('main开始')
+        task1 = asyncio.create_task(func_value())
+        task2 = asyncio.create_task(func_value())
+        print('main结束')
+        res1 = await task1
+        res2 = await task2
+        print(res1, res2)
+    start = now()
+    asyncio.run(main())
+    print(now() - start)
+
+def wait_over_tasks(names):
+    async def main():
+        print('main开始')
+        tasks = [asyncio.create_task(func_value(), name=n) for n in names]
+        print('main结束')
+        done, pending = await asyncio.wait(tasks)
+        print(sorted_set(done))
+        print('-' * 50)
+        print(sorted_set(pending))
+    start = now()
+    asyncio.run(main())
+    print(now() - start)
+
+example("001", "3.4 示例2 wait over tasks")(lambda: wait_over_tasks([None, None]))
+example("001", "3.4 示例2 create_task(name=)")(lambda: wait_over_tasks(['n1', 'n2']))
 
 # ---- seed 002 ----
 async def async_hello():
@@ -278,6 +433,90 @@ def _():
     loop.close()
     print("end")
 
+async def async_hello_s(s):
+    print("async Hello world!" + s + ' ' + str(int(now())))
+    await asyncio.sleep(5)
+    print("async Hello again!" + s + ' ' + str(int(now())))
+
+@example("002", "several tasks in one loop with wait")
+def _():
+    loop = asyncio.get_event_loop()
+    tasks = [loop.create_task(async_hello_s('task1')), loop.create_task(async_hello_s('task2'))]
+    loop.run_until_complete(asyncio.wait(tasks))
+    loop.close()
+
+# ---- seed 003 ----
+async def do_some_work_x(x):
+    print("waiting:", x)
+    return "Done after {}s".format(x)
+
+@example("003", "create a task: pending, then finished")
+def _():
+    start = now()
+    loop = asyncio.get_event_loop()
+    task = loop.create_task(do_some_work_x(2))
+    print(task)
+    loop.run_until_complete(task)
+    print(task)
+    print("Time:", now() - start)
+
+@example("003", "a done callback")
+def _():
+    start = now()
+    loop = asyncio.get_event_loop()
+    task = asyncio.ensure_future(do_some_work_x(2))
+    task.add_done_callback(lambda future: print("callback:", future.result()))
+    loop.run_until_complete(task)
+    print("Time:", now() - start)
+
+async def do_some_sleep(x):
+    print("Waiting:", x)
+    await asyncio.sleep(x)
+    return "Done after {}s".format(x)
+
+@example("003", "await a sleep")
+def _():
+    start = now()
+    loop = asyncio.get_event_loop()
+    task = asyncio.ensure_future(do_some_sleep(2))
+    loop.run_until_complete(task)
+    print("Task ret:", task.result())
+    print("Time:", now() - start)
+
+@example("003", "concurrency with wait")
+def _():
+    start = now()
+    tasks = [asyncio.ensure_future(do_some_sleep(1)), asyncio.ensure_future(do_some_sleep(2)), asyncio.ensure_future(do_some_sleep(4))]
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(asyncio.wait(tasks))
+    for task in tasks:
+        print("Task ret:", task.result())
+    print("Time:", now() - start)
+
+@example("003", "nested coroutines")
+def _():
+    async def main():
+        tasks = [asyncio.ensure_future(do_some_sleep(1)), asyncio.ensure_future(do_some_sleep(2)), asyncio.ensure_future(do_some_sleep(4))]
+        dones, pendings = await asyncio.wait(tasks)
+        for task in sorted(dones, key=lambda t: t.get_name()):
+            print("Task ret:", task.result())
+    start = now()
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(main())
+    print("Time:", now() - start)
+
+@example("003", "nested coroutines with gather")
+def _():
+    async def main():
+        tasks = [asyncio.ensure_future(do_some_sleep(1)), asyncio.ensure_future(do_some_sleep(2)), asyncio.ensure_future(do_some_sleep(4))]
+        results = await asyncio.gather(*tasks)
+        for result in results:
+            print("Task ret:", result)
+    start = now()
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(main())
+    print("Time:", now() - start)
+
 # ---- seed 004 ----
 async def say_after(delay, what):
     await asyncio.sleep(delay)
@@ -333,6 +572,29 @@ def _():
     runtime(asyncio.run, main4)
     runtime(asyncio.run, main5)
     runtime(asyncio.run, main6)
+
+async def main1():
+    await say_after(2, "2s")
+    await say_after(1, "1s")
+
+async def main2():
+    await asyncio.gather(say_after(2, "2s"), say_after(1, "1s"))
+
+async def main3():
+    await asyncio.wait([asyncio.create_task(say_after(2, "2s")), asyncio.create_task(say_after(1, "1s"))])
+
+@example("004", "main1, main2, main3 through both entries")
+def _():
+    print("########### 用 loop 入口协程 ###########")
+    loop = asyncio.get_event_loop()
+    runtime(loop.run_until_complete, main1)
+    runtime(loop.run_until_complete, main2)
+    runtime(loop.run_until_complete, main3)
+    loop.close()
+    print("########### 用 run 入口协程 ###########")
+    runtime(asyncio.run, main1)
+    runtime(asyncio.run, main2)
+    runtime(asyncio.run, main3)
 
 if __name__ == "__main__":
     import warnings

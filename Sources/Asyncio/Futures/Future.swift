@@ -54,8 +54,13 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
     }
 }
 
-/// Python-style repr of a value: strings quoted, Void as None.
-func reprValue<T>(_ value: T) -> String {
+/// Python-style repr of a value: strings quoted, Void and nil as None.
+func reprValue(_ value: Any) -> String {
+    let mirror = Mirror(reflecting: value)
+    if mirror.displayStyle == .optional {
+        guard let wrapped = mirror.children.first?.value else { return "None" }
+        return reprValue(wrapped)
+    }
     if let string = value as? String { return "'\(string)'" }
     if value is Void { return "None" }
     return "\(value)"

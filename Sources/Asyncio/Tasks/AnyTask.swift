@@ -119,6 +119,7 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
             text += error.map { " exception=\($0)" } ?? resultDescription
         }
         if mustCancel || (state == .pending && cancelRequests > 0) { text += " cancelling" }
+        if state == .pending && waitTarget != nil { text += " wait_for=<Future pending cb=[Task.task_wakeup()]>" }
         return text + ">"
     }
 }

@@ -44,9 +44,9 @@ extension EventLoop {
         return startTask(name: name, origin: origin, eager: false, body)
     }
 
-    /// Creates a task from a closure that the caller received as `sending` and gives up here.
-    /// (Pack expansions of `sending` closures cannot be sent one by one; each is moved into
-    /// exactly one task, which is what `sending` promised.)
+    /// Creates a task from a closure that the caller received as `sending` (alone, in a pack or
+    /// in a sent array) and gives up here. Packs and arrays of `sending` closures cannot be sent
+    /// one by one; each is moved into exactly one task, which is what `sending` promised.
     func createTaskMovingOut<T: Sendable>(_ body: @escaping () async throws -> T) throws -> LoopTask<T> {
         let box = UncheckedBox(body)
         return try createTask(name: nil, { try await box.value() })

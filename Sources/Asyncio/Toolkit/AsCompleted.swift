@@ -120,9 +120,9 @@ extension asyncio {
 
     /// Runs the closures as tasks and yields them in the order they finish.
     public static func asCompleted<T: Sendable>(
-        _ bodies: [@Sendable () async throws -> T], timeout: Double? = nil
+        _ bodies: sending [() async throws -> T], timeout: Double? = nil
     ) throws -> AsCompleted<LoopTask<T>> {
         let loop = try getRunningLoop()
-        return try asCompleted(bodies.map { try loop.createTask($0) }, timeout: timeout)
+        return try asCompleted(bodies.map { try loop.createTaskMovingOut($0) }, timeout: timeout)
     }
 }

@@ -107,17 +107,17 @@ extension asyncio {
 
     /// Runs a collection of closures as tasks and gathers them.
     nonisolated(nonsending) public static func gather<T: Sendable>(
-        _ bodies: [@Sendable () async throws -> T]
+        _ bodies: sending [() async throws -> T]
     ) async throws -> [T] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTask($0) })
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0) })
     }
 
     /// Runs a collection of closures as tasks and gathers them, errors returned as results.
     nonisolated(nonsending) public static func gather<T: Sendable>(
-        _ bodies: [@Sendable () async throws -> T], returnExceptions: Bool
+        _ bodies: sending [() async throws -> T], returnExceptions: Bool
     ) async throws -> [Result<T, any Error>] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTask($0) }, returnExceptions: returnExceptions)
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, returnExceptions: returnExceptions)
     }
 }

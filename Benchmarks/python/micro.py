@@ -49,7 +49,78 @@ def future():
     asyncio.run(main())
     return (time.perf_counter() - start) / n
 
-BENCHMARKS = {"callsoon": call_soon, "yield1": yield1, "yield1000": yield1000, "future": future}
+def gather():
+    n = 100_000
+    async def item(i):
+        return i
+    async def main():
+        await asyncio.gather(*(item(i) for i in range(n)))
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def taskgroup():
+    rounds, children = 10_000, 10
+    async def child():
+        pass
+    async def main():
+        for _ in range(rounds):
+            async with asyncio.TaskGroup() as tg:
+                for _ in range(children):
+                    tg.create_task(child())
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / (rounds * children)
+
+def queue():
+    n = 100_000
+    async def main():
+        ping, pong = asyncio.Queue(), asyncio.Queue()
+        async def echo():
+            for _ in range(n):
+                await pong.put(await ping.get())
+        task = asyncio.create_task(echo())
+        for i in range(n):
+            await ping.put(i)
+            await pong.get()
+        await task
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def lock():
+    n = 1_000_000
+    async def main():
+        lk = asyncio.Lock()
+        for _ in range(n):
+            async with lk:
+                pass
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def waitfor():
+    n = 100_000
+    async def main():
+        for _ in range(n):
+            await asyncio.wait_for(asyncio.sleep(0), 10)
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def timeout():
+    n = 100_000
+    async def main():
+        for _ in range(n):
+            async with asyncio.timeout(10):
+                await asyncio.sleep(0)
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+BENCHMARKS = {"callsoon": call_soon, "yield1": yield1, "yield1000": yield1000, "future": future,
+              "gather": gather, "taskgroup": taskgroup, "queue": queue, "lock": lock,
+              "waitfor": waitfor, "timeout": timeout}
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]

@@ -63,11 +63,91 @@ func futureRoundTrip() throws -> Double {
     return (now() - start) / Double(n)
 }
 
+/// gather of 100k closures that return at once, per item.
+func gatherMany() throws -> Double {
+    let n = 100_000
+    let start = now()
+    try asyncio.run {
+        let bodies: [() async throws -> Int] = (0..<n).map { index in { index } }
+        _ = try await asyncio.gather(bodies)
+    }
+    return (now() - start) / Double(n)
+}
+
+/// A task group with 10 children, 10k times, per child.
+func taskGroupTen() throws -> Double {
+    let rounds = 10_000, children = 10
+    let start = now()
+    try asyncio.run {
+        for _ in 0..<rounds {
+            try await asyncio.taskGroup { group in
+                for _ in 0..<children { try group.createTask { () } }
+            }
+        }
+    }
+    return (now() - start) / Double(rounds * children)
+}
+
+/// Ping-pong through two queues between two tasks, per round trip.
+func queuePingPong() throws -> Double {
+    let n = 100_000
+    let start = now()
+    try asyncio.run {
+        let ping = Queue<Int>(), pong = Queue<Int>()
+        let echo = try asyncio.createTask {
+            for _ in 0..<n { try await pong.put(try await ping.get()) }
+        }
+        for index in 0..<n {
+            try await ping.put(index)
+            _ = try await pong.get()
+        }
+        try await echo.value
+    }
+    return (now() - start) / Double(n)
+}
+
+/// Uncontended lock acquire + release.
+func lockUncontended() throws -> Double {
+    let n = 1_000_000
+    let start = now()
+    try asyncio.run {
+        let lock = Lock()
+        for _ in 0..<n { try await lock.withLock {} }
+    }
+    return (now() - start) / Double(n)
+}
+
+/// waitFor(timeout: 10) around sleep(0).
+func waitForSleep0() throws -> Double {
+    let n = 100_000
+    let start = now()
+    try asyncio.run {
+        for _ in 0..<n { try await asyncio.waitFor(timeout: 10) { try await asyncio.sleep(0) } }
+    }
+    return (now() - start) / Double(n)
+}
+
+/// timeout(10) scope around sleep(0).
+func timeoutSleep0() throws -> Double {
+    let n = 100_000
+    let start = now()
+    try asyncio.run {
+        for _ in 0..<n { try await asyncio.timeout(10) { try await asyncio.sleep(0) } }
+    }
+    return (now() - start) / Double(n)
+}
+
 let benchmarks: [(String, () throws -> Double)] = [
     ("callsoon", callSoon),
     ("yield1", yieldOne),
     ("yield1000", yieldThousand),
     ("future", futureRoundTrip),
+    ("gather", gatherMany),
+    ("taskgroup", taskGroupTen),
+    ("queue", queuePingPong),
+    ("lock", lockUncontended),
+    ("waitfor", waitForSleep0),
+    ("timeout", timeoutSleep0),
 ]
 let wanted = Set(CommandLine.arguments.dropFirst())
 for (id, body) in benchmarks where wanted.isEmpty || wanted.contains(id) {

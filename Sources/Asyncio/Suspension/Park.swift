@@ -31,6 +31,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
     let loop = target.waitLoop
     if let task = AnyTask.runningOnLoop(loop) {
         if target === task { throw EventLoopError.taskAwaitsItself(task.description) }
+        try task.throwIfDeadlinePassed()
         task.waitTarget = target
         await withUnsafeContinuation { continuation in
             target.parkWaiter(continuation)
@@ -40,6 +41,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
         }
         task.waitTarget = nil
         try task.throwIfCancelRequested()
+        try task.throwIfDeadlinePassed()
     } else {
         try await parkUntracked(on: target, loop: loop)
     }
@@ -63,6 +65,7 @@ nonisolated(nonsending) func yieldToLoop(_ loop: EventLoop) async throws {
     if let task = AnyTask.runningOnLoop(loop) {
         await withUnsafeContinuation { continuation in loop.ready.push(.resume(continuation)) }
         try task.throwIfCancelRequested()
+        try task.throwIfDeadlinePassed()
     } else {
         await withUnsafeContinuation { continuation in loop.scheduleResume(continuation) }
         try Task.checkCancellation()

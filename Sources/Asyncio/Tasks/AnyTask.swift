@@ -17,6 +17,8 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     var cancelRequests = 0
     /// How many cancellation shields the task is inside; while > 0 a cancel is only recorded.
     @exclusivity(unchecked) var shieldDepth = 0
+    /// trio-style deadline scopes around the current code, outermost first.
+    @exclusivity(unchecked) var deadlineScopes: [DeadlineScope] = []
     /// What the task is parked on, if anything.
     @exclusivity(unchecked) var waitTarget: (any WaitTarget)?
     /// The Swift task running the body (the runtime's task pointer), while the body runs.

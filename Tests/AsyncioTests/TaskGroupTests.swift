@@ -111,6 +111,26 @@ import Testing
         }
     }
 
+    @Test func eagerChildrenThatFinishAtOnceAreCountedAndTheirErrorsCollected() throws {
+        withVirtualLoop { loop, _ in
+            loop.setTaskFactory(asyncio.eagerTaskFactory)
+            let log = EventLog()
+            #expect {
+                try loop.runUntilComplete {
+                    try await asyncio.taskGroup { group in
+                        let quick = try group.createTask { () -> Int in log.add("eager child"); return 1 }
+                        #expect(quick.done())
+                        try group.createTask { () async throws -> Void in throw Boom(tag: "eager failure") }
+                        log.add("body goes on")
+                    }
+                }
+            } throws: { error in
+                (error as? ExceptionGroup)?.errors.map { "\($0)" } == ["eager failure"]
+            }
+            #expect(log.entries == ["eager child", "body goes on"])
+        }
+    }
+
     @Test func aHundredThousandChildrenFinishingInRandomOrder() throws {
         try withVirtualLoop { loop, _ in
             let count = 100_000

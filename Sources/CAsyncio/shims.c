@@ -58,6 +58,8 @@ void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
 
+void casyncio_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+
 int casyncio_is_main_thread(void) { return getpid() == (pid_t)syscall(SYS_gettid); }
 
 extern int _dispatch_get_main_queue_handle_4CF(void) __attribute__((weak));

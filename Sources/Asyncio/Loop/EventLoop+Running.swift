@@ -44,6 +44,8 @@ extension EventLoop {
             unregister(task)
         }
         closedFlag.store(true, ordering: .releasing)
+        defaultExecutor?.shutdown(wait: false)
+        defaultExecutor = nil
         ready.removeAll()
         timers.removeAll()
         _ = inbox.drain()

@@ -23,6 +23,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     @exclusivity(unchecked) var liveTaskCount = 0
     var exceptionHandler: ExceptionHandler?
     var taskFactory: (any TaskFactory)?
+    @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
+    @exclusivity(unchecked) var defaultExecutorShutDown = false
     /// asyncio's debug mode: slow callbacks are logged.
     @exclusivity(unchecked) public var debug: Bool
     /// Callbacks that run longer than this many seconds are logged in debug mode.

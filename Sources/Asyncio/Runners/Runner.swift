@@ -4,7 +4,8 @@ import CAsyncio
 /// Runs async code on one loop from synchronous code, several times if wanted (asyncio.Runner).
 ///
 /// The loop is made lazily. `close()` cancels the tasks left over, waits for them, reports their
-/// errors to the exception handler, and closes the loop. A closed runner refuses to run.
+/// errors to the exception handler, shuts down the default thread pool, and closes the loop. A
+/// closed runner refuses to run.
 public final class Runner {
     private var loop: EventLoop?
     private let debug: Bool?
@@ -64,6 +65,7 @@ public final class Runner {
             self.loop = nil
         }
         loop.cancelAllTasksForShutdown()
+        _ = try? loop.runUntilComplete { try await loop.shutdownDefaultExecutor(timeout: 300) }
     }
 }
 

@@ -33,6 +33,9 @@ void *casyncio_current_task(void);
 
 /// The calling thread's id as an integer.
 uint64_t casyncio_thread_id(void);
+/// Names the calling thread (at most 15 bytes are kept).
+void casyncio_set_thread_name(const char *name);
+
 /// 1 when the calling thread is the process's main thread.
 int casyncio_is_main_thread(void);
 

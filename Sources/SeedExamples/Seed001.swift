@@ -127,6 +127,82 @@ func waitOverTasksExample(names: [String?]) throws {
     print(ExampleTime.now() - start)
 }
 
+// --- 3.5 补充: concurrent.futures and the loop's thread pool ---
+// (Sections marked "(any order)" print from threads; their lines come in any order.)
+func poolFunc(_ value: Int) -> Int {
+    blockingSleep(2)
+    print(value)
+    return value
+}
+
+func threadPoolExample() throws {
+    let start = wallClock()
+    let pool = concurrent.futures.ThreadPoolExecutor(maxWorkers: 5)   // 最多存放五个线程
+    for i in 0..<10 {
+        let future = try pool.submit { poolFunc(i) }
+        print(future)
+    }
+    print("耗时:", secondsSince(start))
+    pool.shutdown(wait: true)   // Python waits for the pool when the program exits
+    print("总耗时:", secondsSince(start))
+}
+
+func something() -> String {
+    blockingSleep(2)
+    return "something"
+}
+
+func runInExecutorExample() throws {
+    try asyncio.run {
+        let loop = try asyncio.getRunningLoop()
+        // 先在线程池中申请一个线程执行func, 再把 concurrent future 包装成 asyncio future
+        let future = try loop.runInExecutor(nil, something)
+        let result = try await future.value
+        print("default thread pool", result)
+    }
+}
+
+struct Response: Sendable {
+    let url: String
+}
+
+/// Stands in for `requests.get`: a blocking call.
+func fakeGet(_ url: String) -> Response {
+    blockingSleep(1)
+    return Response(url: url)
+}
+
+let urls = ["https://www.baidu.com", "https://www.taobao.com", "https://www.jd.com"]
+
+func toThreadExample() throws {
+    try asyncio.run {
+        let tasks = try urls.map { url in try asyncio.createTask { try await asyncio.toThread { fakeGet(url) } } }
+        let (done, _) = try await asyncio.wait(tasks)
+        for task in done.sorted(by: { $0.getName() < $1.getName() }) { print(try task.result().url) }
+    }
+}
+
+let images = ["https://example.com/1.png", "https://example.com/2.jpg", "https://example.com/3.png"]
+
+/// Stands in for the seed's `download_image`: a blocking download.
+func downloadImage(_ url: String) {
+    print("开始爬取\(url)...")
+    blockingSleep(1)
+    print("下载\(url.suffix(5))完成")
+}
+
+func syncVersusAsyncExample() throws {
+    let start = wallClock()
+    for url in images { downloadImage(url) }
+    print("同步耗时:", secondsSince(start))
+    try asyncio.run {
+        let start = wallClock()
+        let tasks = try images.map { url in try asyncio.createTask { try await asyncio.toThread { downloadImage(url) } } }
+        _ = try await asyncio.wait(tasks)
+        print("异步耗时:", secondsSince(start))
+    }
+}
+
 let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.2 run a coroutine on a new loop and with asyncio.run", run: runOnNewLoopExample),
     Example(seed: "001", title: "3.3 示例1 await asyncio.sleep", run: { _ = try asyncio.run(other) }),
@@ -138,4 +214,8 @@ let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.4 示例1 two tasks", run: twoTasksExample),
     Example(seed: "001", title: "3.4 示例2 wait over tasks", run: { try waitOverTasksExample(names: [nil, nil]) }),
     Example(seed: "001", title: "3.4 示例2 create_task(name=)", run: { try waitOverTasksExample(names: ["n1", "n2"]) }),
+    Example(seed: "001", title: "3.5 补充 thread pool: 10 jobs on 5 workers (any order)", run: threadPoolExample),
+    Example(seed: "001", title: "3.5 补充 run_in_executor(None, func)", run: runInExecutorExample),
+    Example(seed: "001", title: "3.5 补充 to_thread of a blocking function", run: toThreadExample),
+    Example(seed: "001", title: "2 sync vs async download (any order)", run: syncVersusAsyncExample),
 ]

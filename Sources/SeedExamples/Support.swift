@@ -52,3 +52,21 @@ func pythonString<T>(_ value: T?) -> String {
     guard let value else { return "None" }
     return value is Void ? "None" : "\(value)"
 }
+
+/// Blocking work runs on real threads, so it cannot follow the virtual clock: in the default mode
+/// it sleeps 1/20 of the real time, and elapsed times print in whole "seconds" (`--real-time`:
+/// real seconds). The Python reference does the same.
+let blockingScale: Double = {
+    asyncio.getEventLoopPolicy() is VirtualTimePolicy ? 0.05 : 1
+}()
+
+/// Python's `time.sleep(seconds)` for the thread examples.
+func blockingSleep(_ seconds: Double) {
+    usleep(UInt32(seconds * blockingScale * 1_000_000))
+}
+
+/// A monotonic start point for `secondsSince`.
+func wallClock() -> Double { MonotonicClock().now() }
+
+/// Whole "seconds" since `start`, on the scale of `blockingSleep`.
+func secondsSince(_ start: Double) -> Int { Int(((wallClock() - start) / blockingScale).rounded()) }

@@ -1,7 +1,6 @@
 // The loop and threads: runInExecutor, toThread, wrapFuture, runCoroutineThreadsafe, the 8-thread stress.
 @testable import Asyncio
 import Foundation
-import Synchronization
 import Testing
 
 enum Trace {
@@ -117,31 +116,47 @@ enum Trace {
         let loop = EventLoop()
         defer { try? loop.close() }
         let threads = 8, perThread = 5_000
-        let counter = Mutex(0)
-        let coroutineSum = Mutex(0)
+        let counter = LockedCount()
+        let coroutineSum = LockedCount()
         try loop.runUntilComplete { () async throws -> Void in
             let allSubmitted = ConcurrentFuture<Void>()
-            let remaining = Mutex(threads)
+            let remaining = LockedCount(threads)
             for thread in 0..<threads {
                 Thread.detachNewThread {
                     var futures: [ConcurrentFuture<Int>] = []
                     for index in 0..<perThread {
-                        _ = try? loop.callSoonThreadsafe { counter.withLock { $0 += 1 } }
+                        _ = try? loop.callSoonThreadsafe { counter.add(1) }
                         if index % 10 == 0, let future = try? asyncio.runCoroutineThreadsafe({ () async -> Int in thread }, loop: loop) {
                             futures.append(future)
                         }
                     }
                     let sum = futures.reduce(0) { $0 + ((try? $1.result(timeout: 30)) ?? -1_000_000) }
-                    coroutineSum.withLock { $0 += sum }
-                    if remaining.withLock({ $0 -= 1; return $0 }) == 0 { try? allSubmitted.setResult(()) }
+                    coroutineSum.add(sum)
+                    if remaining.add(-1) == 0 { try? allSubmitted.setResult(()) }
                 }
             }
             try await loop.wrapFuture(allSubmitted).value
             try await asyncio.sleep(0)
         }
-        #expect(counter.withLock { $0 } == threads * perThread)
+        #expect(counter.value == threads * perThread)
         let expectedSum = (0..<threads).map { $0 * (perThread / 10) }.reduce(0, +)
-        #expect(coroutineSum.withLock { $0 } == expectedSum)
+        #expect(coroutineSum.value == expectedSum)
+    }
+
+    @Test func virtualTimeStandsStillWhileThreadWorkIsPending() throws {
+        try withVirtualLoop { loop, _ in
+            let (value, elapsed) = try loop.runUntilComplete { () async throws -> (String, Double) in
+                let start = loop.time()
+                let value = try await asyncio.timeout(1) {
+                    try await asyncio.toThread { () -> String in usleep(50_000); return "done in time" }
+                }
+                return (value, loop.time() - start)
+            }
+            #expect(value == "done in time")
+            #expect(elapsed == 0)
+            try loop.runUntilComplete { try await loop.shutdownDefaultExecutor(timeout: 5) }
+            #expect(loop.time() == 0)
+        }
     }
 
     @Test func runShutsTheDefaultExecutorDown() throws {

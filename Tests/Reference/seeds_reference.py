@@ -352,6 +352,88 @@ def wait_over_tasks(names):
 example("001", "3.4 示例2 wait over tasks")(lambda: wait_over_tasks([None, None]))
 example("001", "3.4 示例2 create_task(name=)")(lambda: wait_over_tasks(['n1', 'n2']))
 
+# Blocking work runs on real threads, so it cannot follow the virtual clock: it sleeps SCALE real
+# seconds per "second", and elapsed times print in whole "seconds". Sections whose lines come from
+# threads in arbitrary order are marked "(any order)" and compared sorted.
+import time as _time
+from concurrent.futures import ThreadPoolExecutor
+SCALE = 0.05
+def blocking_sleep(seconds): _time.sleep(seconds * SCALE)
+def wall(): return _time.monotonic()
+def seconds_since(start): return round((wall() - start) / SCALE)
+
+def say(*parts):
+    # print() from threads writes the newline separately, so lines could interleave: one write.
+    sys.stdout.write(" ".join(str(p) for p in parts) + "\n")
+
+def pool_func(value):
+    blocking_sleep(2)
+    say(value)
+    return value
+
+@example("001", "3.5 补充 thread pool: 10 jobs on 5 workers (any order)")
+def _():
+    start = wall()
+    pool = ThreadPoolExecutor(max_workers=5)
+    for i in range(10):
+        future = pool.submit(pool_func, i)
+        _time.sleep(0.001)   # let a new worker take its job, as the seed's output shows
+        print(future)
+    print('耗时:', seconds_since(start))
+    pool.shutdown(wait=True)   # the seed's program waits for the pool when it exits
+    print('总耗时:', seconds_since(start))
+
+def something():
+    blocking_sleep(2)
+    return 'something'
+
+@example("001", "3.5 补充 run_in_executor(None, func)")
+def _():
+    async def main():
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, something)
+        result = await future
+        print('default thread pool', result)
+    asyncio.run(main())
+
+URLS = ['https://www.baidu.com', 'https://www.taobao.com', 'https://www.jd.com']
+
+class Response:
+    def __init__(self, url): self.url = url
+
+def fake_get(url):
+    blocking_sleep(1)
+    return Response(url)
+
+@example("001", "3.5 补充 to_thread of a blocking function")
+def _():
+    async def main():
+        tasks = [asyncio.create_task(asyncio.to_thread(fake_get, url)) for url in URLS]
+        done, pending = await asyncio.wait(tasks)
+        for task in sorted(done, key=lambda t: t.get_name()):
+            print(task.result().url)
+    asyncio.run(main())
+
+IMAGES = ['https://example.com/1.png', 'https://example.com/2.jpg', 'https://example.com/3.png']
+
+def download_image(url):
+    say(f'开始爬取{url}...')
+    blocking_sleep(1)
+    say(f'下载{url[-5:]}完成')
+
+@example("001", "2 sync vs async download (any order)")
+def _():
+    start = wall()
+    for url in IMAGES:
+        download_image(url)
+    print('同步耗时:', seconds_since(start))
+    async def async_download():
+        start = wall()
+        tasks = [asyncio.create_task(asyncio.to_thread(download_image, url)) for url in IMAGES]
+        await asyncio.wait(tasks)
+        print('异步耗时:', seconds_since(start))
+    asyncio.run(async_download())
+
 # ---- seed 002 ----
 async def async_hello():
     print("async Hello world!" + str(int(now())))

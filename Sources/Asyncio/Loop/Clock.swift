@@ -10,6 +10,15 @@ public protocol EventLoopClock: AnyObject, Sendable {
     /// Returns how long the loop may block waiting for I/O or other threads: 0 to poll,
     /// nil to block until woken. A virtual clock advances itself here.
     func blockingTime(until deadline: Double?) -> Double?
+    /// Like `blockingTime(until:)`, while work the loop waits for runs on other threads.
+    func blockingTime(until deadline: Double?, waitingForThreads: Bool) -> Double?
+}
+
+extension EventLoopClock {
+    /// Real clocks block until the deadline, threads or not.
+    public func blockingTime(until deadline: Double?, waitingForThreads: Bool) -> Double? {
+        blockingTime(until: deadline)
+    }
 }
 
 /// Real time from `CLOCK_MONOTONIC` (what asyncio's `time.monotonic()` reads).
@@ -31,8 +40,10 @@ public final class MonotonicClock: EventLoopClock {
 /// A virtual clock for tests and demos (trio's autojump MockClock, Tokio's paused time).
 ///
 /// Whenever no task can run, the clock jumps straight to the next timer, so `sleep(3600)` returns
-/// at once while `loop.time()` reports that an hour passed. Without timers the loop still blocks
-/// for other threads' work. Time never moves by itself; `advance(by:)` moves it by hand.
+/// at once while `loop.time()` reports that an hour passed. While the loop waits for work on other
+/// threads (`runInExecutor`, `toThread`, `wrapFuture`), time stands still: the loop blocks until
+/// the work reports back, so a timeout around thread work cannot expire early. Time never moves
+/// by itself otherwise; `advance(by:)` moves it by hand.
 public final class VirtualClock: EventLoopClock {
     private let bits: Atomic<UInt64>
 
@@ -52,5 +63,10 @@ public final class VirtualClock: EventLoopClock {
         guard let deadline else { return nil }
         if deadline > now() { set(deadline) }
         return 0
+    }
+
+    public func blockingTime(until deadline: Double?, waitingForThreads: Bool) -> Double? {
+        if waitingForThreads { return deadline.map { $0 <= now() ? 0 : nil } ?? nil }
+        return blockingTime(until: deadline)
     }
 }

@@ -58,7 +58,7 @@ extension EventLoop {
     func runOnce() {
         if ready.isEmpty && !stopping {
             dropCancelledTimersAtFront()
-            poller.wait(timeout: clock.blockingTime(until: timers.first?.when))
+            poller.wait(timeout: clock.blockingTime(until: timers.first?.when, waitingForThreads: threadWorkPending > 0))
             iterationsSincePoll = 0
         } else if poller.watchesMainQueue {
             iterationsSincePoll &+= 1

@@ -19,7 +19,7 @@ extension EventLoop {
     public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
         try checkClosed()
         let handle = Handle(action: .call(callback))
-        enqueueItem(.handle(handle))
+        enqueueItem(.handle(handle), fromAnyThread: true)
         return handle
     }
 
@@ -71,12 +71,12 @@ extension EventLoop {
         enqueueItem(.resume(continuation))
     }
 
-    /// Runs `body` now when on the loop thread, else schedules it there.
+    /// Runs `body` now when the loop runs on this thread, else schedules it there (any thread).
     func runOnLoopThread(_ body: @escaping @Sendable () -> Void) {
-        if isOnLoopThread {
+        if isRunningOnThisThread {
             body()
         } else {
-            scheduleInternal(body)
+            enqueueItem(.handle(Handle(action: .call(body))), fromAnyThread: true)
         }
     }
 }

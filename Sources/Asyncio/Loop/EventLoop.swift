@@ -25,6 +25,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
     @exclusivity(unchecked) var defaultExecutorShutDown = false
+    /// Work on other threads that this loop waits to hear back from (`wrapFuture`).
+    @exclusivity(unchecked) var threadWorkPending = 0
     /// asyncio's debug mode: slow callbacks are logged.
     @exclusivity(unchecked) public var debug: Bool
     /// Callbacks that run longer than this many seconds are logged in debug mode.
@@ -95,10 +97,16 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 
     public func isIsolatingCurrentContext() -> Bool? { isOnLoopThread }
 
-    /// Queues a ready item: straight into the ring from the loop thread, else through the inbox.
+    /// True on the thread that is running the loop right now.
     @inline(__always)
-    func enqueueItem(_ item: ReadyItem) {
-        if isOnLoopThread {
+    var isRunningOnThisThread: Bool { runningFlag.load(ordering: .acquiring) && isOnLoopThread }
+
+    /// Queues a ready item: straight into the ring from the loop's thread, else through the inbox.
+    /// `fromAnyThread` callers (thread-safe entry points) use the ring only while the loop runs
+    /// on this thread: an idle loop may be starting to run on another thread.
+    @inline(__always)
+    func enqueueItem(_ item: ReadyItem, fromAnyThread: Bool = false) {
+        if fromAnyThread ? isRunningOnThisThread : isOnLoopThread {
             if inlineCapture && inlineItem == nil {
                 inlineItem = item
             } else {

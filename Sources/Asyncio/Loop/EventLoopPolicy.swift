@@ -1,5 +1,4 @@
 // Event loop policy: how new loops are made (asyncio's get/set_event_loop_policy).
-import Synchronization
 
 /// Makes the loops that `asyncio.newEventLoop()`, `getEventLoop()` and `asyncio.run` create.
 public protocol EventLoopPolicy: Sendable {
@@ -21,16 +20,22 @@ public struct VirtualTimePolicy: EventLoopPolicy {
     public func newEventLoop() -> EventLoop { EventLoop(clock: clock) }
 }
 
-private let currentPolicy = Mutex<any EventLoopPolicy>(DefaultEventLoopPolicy())
+/// The process-wide policy, guarded by its lock.
+private final class PolicyBox: @unchecked Sendable {
+    let lock = ThreadCondition()
+    var policy: any EventLoopPolicy = DefaultEventLoopPolicy()
+}
+
+private let currentPolicy = PolicyBox()
 
 extension asyncio {
     /// The process-wide policy.
     public static func getEventLoopPolicy() -> any EventLoopPolicy {
-        currentPolicy.withLock { $0 }
+        currentPolicy.lock.locked { currentPolicy.policy }
     }
 
     /// Replaces the process-wide policy; nil restores the default.
     public static func setEventLoopPolicy(_ policy: (any EventLoopPolicy)?) {
-        currentPolicy.withLock { $0 = policy ?? DefaultEventLoopPolicy() }
+        currentPolicy.lock.locked { currentPolicy.policy = policy ?? DefaultEventLoopPolicy() }
     }
 }

@@ -2,16 +2,19 @@
 import Synchronization
 
 /// Thread-safe inbox of ready items for a loop. Any thread pushes; the loop thread drains.
-final class Inbox: Sendable {
-    private let items = Mutex<[ReadyItem]>([])
+/// (A pthread lock rather than `Synchronization.Mutex`: ThreadSanitizer sees pthread locks.)
+final class Inbox: @unchecked Sendable {
+    // `items` is guarded by `lock`.
+    private let lock = ThreadCondition()
+    private var items: [ReadyItem] = []
     private let flag = Atomic<Bool>(false)
 
     /// Appends an item. Returns true when the inbox went from empty to non-empty, i.e. when the
     /// caller must wake the loop.
     func push(_ item: ReadyItem) -> Bool {
-        let wasEmpty = items.withLock { list in
-            list.append(item)
-            return list.count == 1
+        let wasEmpty = lock.locked {
+            items.append(item)
+            return items.count == 1
         }
         if wasEmpty { flag.store(true, ordering: .releasing) }
         return wasEmpty
@@ -23,9 +26,9 @@ final class Inbox: Sendable {
     /// Takes every item, in the order pushed.
     func drain() -> [ReadyItem] {
         flag.store(false, ordering: .releasing)
-        return items.withLock { list in
-            let taken = list
-            list.removeAll(keepingCapacity: true)
+        return lock.locked {
+            let taken = items
+            items.removeAll(keepingCapacity: true)
             return taken
         }
     }

@@ -110,7 +110,8 @@ public class AnyConcurrentFuture: @unchecked Sendable, Hashable, CustomStringCon
 
     public var description: String {
         let current = condition.locked { state }
-        return "<Future state=\(current.rawValue.lowercased())>"
+        let address = String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16)
+        return "<Future at 0x\(address) state=\(current.rawValue.lowercased())>"
     }
 
     public static func == (lhs: AnyConcurrentFuture, rhs: AnyConcurrentFuture) -> Bool { lhs === rhs }

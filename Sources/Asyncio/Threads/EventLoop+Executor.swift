@@ -52,8 +52,10 @@ extension EventLoop {
         destination.onDone { done in
             if done.cancelled() { source.cancel() }
         }
+        threadWorkPending += 1
         source.addDoneCallback { [self] finished in
-            _ = try? callSoonThreadsafe {
+            _ = try? callSoonThreadsafe { [self] in
+                threadWorkPending -= 1
                 if destination.done() { return }
                 if finished.cancelled() {
                     destination.cancel()

@@ -93,7 +93,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             return (dropped, wait ? threads : [])
         }
         for item in toCancel { item.future.cancel() }
-        for thread in toJoin { pthread_join(thread, nil) }
+        if wait {
+            for thread in toJoin { pthread_join(thread, nil) }
+        } else {
+            // Nobody will join them: they end on their own once the queue is empty.
+            for thread in condition.locked({ threads }) { pthread_detach(thread) }
+        }
+        condition.locked { threads.removeAll() }
     }
 
     // MARK: - TaskExecutor

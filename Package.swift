@@ -6,6 +6,7 @@ let package = Package(
     name: "swift-asyncio",
     products: [
         .library(name: "Asyncio", targets: ["Asyncio"]),
+        .library(name: "AsyncioProcessPool", targets: ["AsyncioProcessPool"]),
         .executable(name: "seeds", targets: ["SeedExamples"]),
     ],
     dependencies: [
@@ -17,11 +18,13 @@ let package = Package(
             name: "Asyncio",
             dependencies: ["CAsyncio", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
+        .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
         .testTarget(
             name: "AsyncioTests",
-            dependencies: ["Asyncio", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Asyncio", "AsyncioProcessPool", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "CAsyncio.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -57,6 +58,8 @@ extern void *swift_task_getCurrent(void);
 void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
+
+int casyncio_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 void casyncio_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 

@@ -33,6 +33,9 @@ void *casyncio_current_task(void);
 
 /// The calling thread's id as an integer.
 uint64_t casyncio_thread_id(void);
+/// A close-on-exec pipe: fds[0] reads, fds[1] writes. Returns 0 or -1 with errno set.
+int casyncio_pipe_cloexec(int fds[2]);
+
 /// Names the calling thread (at most 15 bytes are kept).
 void casyncio_set_thread_name(const char *name);
 

@@ -28,7 +28,7 @@ def med(peer, bench): return statistics.median(figures[(peer, bench)])
 def span(peer, bench): v = figures[(peer, bench)]; return f"{min(v)*1e9:.0f}-{max(v)*1e9:.0f}"
 print("| work | swift ns/op (min-max) | uvloop ns/op | asyncio ns/op | vs uvloop | vs asyncio |")
 print("|---|---|---|---|---|---|")
-for bench in ["callsoon", "yield1", "yield1000", "future", "gather", "taskgroup", "queue", "lock", "waitfor", "timeout"]:
+for bench in ["callsoon", "yield1", "yield1000", "future", "gather", "taskgroup", "queue", "lock", "waitfor", "timeout", "tothread", "threadsafe"]:
     s, u, a = med("swift", bench), med("uvloop", bench), med("asyncio", bench)
     print(f"| {bench} | {s*1e9:.0f} ({span('swift', bench)}) | {u*1e9:.0f} | {a*1e9:.0f} | {u/s:.1f}x | {a/s:.1f}x |")
 PY

@@ -118,9 +118,42 @@ def timeout():
     asyncio.run(main())
     return (time.perf_counter() - start) / n
 
+def tothread():
+    n = 20_000
+    def noop():
+        pass
+    async def main():
+        for _ in range(n):
+            await asyncio.to_thread(noop)
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
+def threadsafe():
+    import threading
+    n = 200_000
+    loop = asyncio.new_event_loop()
+    count = 0
+    def cb():
+        nonlocal count
+        count += 1
+        if count == n:
+            loop.stop()
+    def producer():
+        for _ in range(n):
+            loop.call_soon_threadsafe(cb)
+    thread = threading.Thread(target=producer)
+    start = time.perf_counter()
+    loop.call_soon(thread.start)
+    loop.run_forever()
+    elapsed = time.perf_counter() - start
+    thread.join()
+    loop.close()
+    return elapsed / n
+
 BENCHMARKS = {"callsoon": call_soon, "yield1": yield1, "yield1000": yield1000, "future": future,
               "gather": gather, "taskgroup": taskgroup, "queue": queue, "lock": lock,
-              "waitfor": waitfor, "timeout": timeout}
+              "waitfor": waitfor, "timeout": timeout, "tothread": tothread, "threadsafe": threadsafe}
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]

@@ -10,6 +10,7 @@ let square = ProcessFunction<Int, Int>("square") { $0 * $0 }
 let pid = ProcessFunction<Int, Int32>("pid") { _ in getpid() }
 let fail = ProcessFunction<String, Int>("fail") { message in throw DemoError(message: message) }
 let crash = ProcessFunction<Int32, Int>("crash") { code in exit(code) }
+let nap = ProcessFunction<Double, Bool>("nap") { seconds in usleep(UInt32(seconds * 1_000_000)); return true }
 
 struct DemoError: Error, CustomStringConvertible {
     let message: String
@@ -20,6 +21,7 @@ ProcessPoolExecutor.register(square)
 ProcessPoolExecutor.register(pid)
 ProcessPoolExecutor.register(fail)
 ProcessPoolExecutor.register(crash)
+ProcessPoolExecutor.register(nap)
 ProcessPoolExecutor.runWorkerIfNeeded()   // in a worker: serve calls, then exit
 
 let pool = ProcessPoolExecutor(maxWorkers: 2)

@@ -10,6 +10,7 @@ private let square = ProcessFunction<Int, Int>("square") { $0 * $0 }
 private let workerPID = ProcessFunction<Int, Int32>("pid") { _ in getpid() }
 private let fail = ProcessFunction<String, Int>("fail") { _ in 0 }
 private let crash = ProcessFunction<Int32, Int>("crash") { _ in 0 }
+private let nap = ProcessFunction<Double, Bool>("nap") { _ in true }
 
 @Suite struct ProcessPoolTests {
     static var workerProgram: String? { SeedExamplesTests.executable("ProcessPoolDemo")?.path }
@@ -54,6 +55,16 @@ private let crash = ProcessFunction<Int32, Int>("crash") { _ in 0 }
         pool.shutdown(wait: true)
         for pid in pids { #expect(kill(pid, 0) != 0) }   // gone and reaped
         #expect(throws: ExecutorError.shutDown) { _ = try pool.submit(square, 1) }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func shutdownCancelFuturesCancelsTheQueuedWork() throws {
+        let program = try #require(Self.workerProgram)
+        let pool = ProcessPoolExecutor(maxWorkers: 1, program: program)
+        let running = try pool.submit(nap, 0.2)
+        let queued = try (1...3).map { try pool.submit(square, $0) }
+        pool.shutdown(wait: true, cancelFutures: true)
+        #expect(try running.result() == true)
+        #expect(queued.allSatisfy { $0.cancelled() })
     }
 
     @Test(.timeLimit(.minutes(1))) func processFuturesCanBeAwaitedOnTheLoop() throws {

@@ -137,6 +137,52 @@ func timeoutSleep0() throws -> Double {
     return (now() - start) / Double(n)
 }
 
+/// `toThread` round trip of a no-op, sequentially.
+func toThreadRoundTrip() throws -> Double {
+    let n = 20_000
+    let start = now()
+    try asyncio.run {
+        for _ in 0..<n { try await asyncio.toThread {} }
+    }
+    return (now() - start) / Double(n)
+}
+
+/// `callSoonThreadsafe` from another thread, until the loop ran them all.
+func threadsafeCalls() throws -> Double {
+    let n = 200_000
+    let loop = EventLoop()
+    defer { try? loop.close() }
+    let counter = CallCounter(target: n, loop: loop)
+    let start = now()
+    try loop.callSoon {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(ProducerBox(loop: loop, counter: counter, n: n)).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<ProducerBox>.fromOpaque(raw!).takeRetainedValue()
+            for _ in 0..<box.n { _ = try? box.loop.callSoonThreadsafe { box.counter.hit() } }
+            return nil
+        }, box)
+        pthread_detach(thread)
+    }
+    try loop.runForever()
+    return (now() - start) / Double(n)
+}
+
+/// Counts callbacks on the loop thread and stops the loop at the target.
+final class CallCounter: @unchecked Sendable {
+    // Touched only on the loop thread.
+    var count = 0
+    let target: Int
+    let loop: EventLoop
+    init(target: Int, loop: EventLoop) { self.target = target; self.loop = loop }
+    func hit() { count += 1; if count == target { loop.stop() } }
+}
+
+final class ProducerBox: Sendable {
+    let loop: EventLoop, counter: CallCounter, n: Int
+    init(loop: EventLoop, counter: CallCounter, n: Int) { self.loop = loop; self.counter = counter; self.n = n }
+}
+
 let benchmarks: [(String, () throws -> Double)] = [
     ("callsoon", callSoon),
     ("yield1", yieldOne),
@@ -148,6 +194,8 @@ let benchmarks: [(String, () throws -> Double)] = [
     ("lock", lockUncontended),
     ("waitfor", waitForSleep0),
     ("timeout", timeoutSleep0),
+    ("tothread", toThreadRoundTrip),
+    ("threadsafe", threadsafeCalls),
 ]
 let wanted = Set(CommandLine.arguments.dropFirst())
 for (id, body) in benchmarks where wanted.isEmpty || wanted.contains(id) {

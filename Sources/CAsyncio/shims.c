@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,6 +61,10 @@ void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
 
 int casyncio_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int casyncio_accept(int fd, void *address, unsigned int *length) {
+    return accept4(fd, (struct sockaddr *)address, (socklen_t *)length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 
 void casyncio_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 

@@ -58,8 +58,21 @@ extension EventLoop {
     func runOnce() {
         if ready.isEmpty && !stopping {
             dropCancelledTimersAtFront()
-            poller.wait(timeout: clock.blockingTime(until: timers.first?.when, waitingForThreads: threadWorkPending > 0))
+            // Look for ready I/O first: a virtual clock may only jump when the loop is idle.
+            var sawIO = false
+            if !selector.isEmpty {
+                poller.wait(timeout: 0) { fd, events in
+                    sawIO = true
+                    dispatchIO(fd, events)
+                }
+            }
+            if !sawIO {
+                let timeout = clock.blockingTime(until: timers.first?.when, waitingForThreads: threadWorkPending > 0)
+                poller.wait(timeout: timeout, onIO: dispatchIO)
+            }
             iterationsSincePoll = 0
+        } else if !selector.isEmpty {
+            poller.wait(timeout: 0, onIO: dispatchIO)     // I/O is polled every iteration, as asyncio
         } else if poller.watchesMainQueue {
             iterationsSincePoll &+= 1
             if iterationsSincePoll >= 64 {

@@ -25,6 +25,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
     @exclusivity(unchecked) var defaultExecutorShutDown = false
+    /// The file descriptors watched by epoll, with their readers and writers.
+    @exclusivity(unchecked) var selector: [Int32: FDRegistration] = [:]
     /// Work on other threads that this loop waits to hear back from (`wrapFuture`).
     @exclusivity(unchecked) var threadWorkPending = 0
     /// asyncio's debug mode: slow callbacks are logged.

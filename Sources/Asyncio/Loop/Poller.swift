@@ -44,8 +44,19 @@ final class Poller: @unchecked Sendable {
         mainQueueFD = -1
     }
 
-    /// Waits up to `timeout` seconds (nil: until woken). Runs main-queue work if it became ready.
-    func wait(timeout: Double?) {
+    /// The token of a file descriptor's registration (0 and 1 are the poller's own).
+    static func token(for fd: Int32) -> UInt64 { UInt64(fd) + 2 }
+
+    /// Registers `fd` for `events` (epoll flags), or changes its events; 0 unregisters it.
+    /// Returns 0, or an errno.
+    func watch(_ fd: Int32, events: UInt32, registered: Bool) -> Int32 {
+        let op: Int32 = events == 0 ? 2 : (registered ? 3 : 1)
+        return casyncio_epoll_ctl(epollFD, op, fd, events, Self.token(for: fd)) == 0 ? 0 : errno
+    }
+
+    /// Waits up to `timeout` seconds (nil: until woken). Runs main-queue work if it became ready;
+    /// reports each ready file descriptor to `onIO` with its epoll events.
+    func wait(timeout: Double?, onIO: (Int32, UInt32) -> Void = { _, _ in }) {
         let milliseconds: Int32
         if let timeout {
             milliseconds = timeout <= 0 ? 0 : Int32(min((timeout * 1000).rounded(.up), 86_400_000))
@@ -66,7 +77,7 @@ final class Poller: @unchecked Sendable {
                 casyncio_eventfd_drain(mainQueueFD)
                 casyncio_drain_main_queue()
             default:
-                break
+                onIO(Int32(tokens[index] - 2), events[index])
             }
         }
     }

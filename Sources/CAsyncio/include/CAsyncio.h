@@ -36,6 +36,9 @@ uint64_t casyncio_thread_id(void);
 /// A close-on-exec pipe: fds[0] reads, fds[1] writes. Returns 0 or -1 with errno set.
 int casyncio_pipe_cloexec(int fds[2]);
 
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the new fd or -1 with errno set.
+int casyncio_accept(int fd, void *address, unsigned int *length);
+
 /// Names the calling thread (at most 15 bytes are kept).
 void casyncio_set_thread_name(const char *name);
 

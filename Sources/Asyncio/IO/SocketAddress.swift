@@ -1,0 +1,116 @@
+// SocketAddress: IPv4, IPv6 and Unix-domain addresses, to and from the C sockaddr structures.
+import Glibc
+
+/// A socket address (Python's `(host, port)` tuples and Unix paths).
+public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    case ipv4(host: String, port: Int)
+    case ipv6(host: String, port: Int)
+    case unix(path: String)
+
+    /// Parses a numeric host ("127.0.0.1", "::1") and a port.
+    public init(host: String, port: Int) throws {
+        if host.contains(":") {
+            var probe = in6_addr()
+            guard inet_pton(AF_INET6, host, &probe) == 1 else { throw ValueError("not a numeric IPv6 address: \(host)") }
+            self = .ipv6(host: host, port: port)
+        } else {
+            var probe = in_addr()
+            guard inet_pton(AF_INET, host, &probe) == 1 else { throw ValueError("not a numeric IPv4 address: \(host)") }
+            self = .ipv4(host: host, port: port)
+        }
+    }
+
+    /// The port, or nil for a Unix path.
+    public var port: Int? {
+        switch self {
+        case .ipv4(_, let port), .ipv6(_, let port): port
+        case .unix: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .ipv4(let host, let port): "('\(host)', \(port))"
+        case .ipv6(let host, let port): "('\(host)', \(port))"
+        case .unix(let path): "'\(path)'"
+        }
+    }
+
+    /// The address family (AF_INET, AF_INET6, AF_UNIX).
+    public var family: Int32 {
+        switch self {
+        case .ipv4: AF_INET
+        case .ipv6: AF_INET6
+        case .unix: AF_UNIX
+        }
+    }
+
+    /// Calls `body` with the C form of the address.
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) throws -> R {
+        var storage = sockaddr_storage()
+        let length: socklen_t
+        switch self {
+        case .ipv4(let host, let port):
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw ValueError("bad IPv4 address: \(host)") }
+            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        case .ipv6(let host, let port):
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw ValueError("bad IPv6 address: \(host)") }
+            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        case .unix(let path):
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw ValueError("path too long: \(path)") }
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                raw.copyBytes(from: bytes)
+                raw[bytes.count] = 0
+            }
+            withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+            length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        }
+        return try withUnsafePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
+        }
+    }
+
+    /// Reads an address the kernel filled in.
+    init?(storage: sockaddr_storage) {
+        var storage = storage
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            let address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in.self) }
+            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            var raw = address.sin_addr
+            inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
+            self = .ipv4(host: cText(text), port: Int(UInt16(bigEndian: address.sin_port)))
+        case AF_INET6:
+            let address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in6.self) }
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            var raw = address.sin6_addr
+            inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
+            self = .ipv6(host: cText(text), port: Int(UInt16(bigEndian: address.sin6_port)))
+        case AF_UNIX:
+            let path = withUnsafeBytes(of: &storage) { raw -> String in
+                let offset = MemoryLayout<sa_family_t>.size
+                let bytes = raw[offset...].prefix { $0 != 0 }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            self = .unix(path: path)
+        default:
+            return nil
+        }
+    }
+}
+
+/// The text of a NUL-terminated C character buffer.
+private func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

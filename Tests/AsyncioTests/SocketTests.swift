@@ -156,3 +156,20 @@ func loopbackListener() throws -> (Int32, Int) {
         #expect(from == senderAddress)
     }
 }
+
+@Suite struct NameLookupTests {
+    @Test func getaddrinfoAndGetnameinfoRunInTheExecutor() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let (infos, names) = try loop.runUntilComplete { () async throws -> ([AddressInfo], (String, String)) in
+            let infos = try await loop.getaddrinfo("127.0.0.1", 8080, type: Int32(SOCK_STREAM.rawValue))
+            let names = try await loop.getnameinfo(try SocketAddress(host: "127.0.0.1", port: 80), flags: NI_NUMERICHOST | NI_NUMERICSERV)
+            return (infos, names)
+        }
+        #expect(infos.map(\.address) == [.ipv4(host: "127.0.0.1", port: 8080)])
+        #expect(names == ("127.0.0.1", "80"))
+        #expect(throws: AddressInfoError.self) {
+            try loop.runUntilComplete { _ = try await loop.getaddrinfo("no such host.invalid", 80, flags: AI_NUMERICHOST) }
+        }
+    }
+}

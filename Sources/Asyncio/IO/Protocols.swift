@@ -1,0 +1,67 @@
+// asyncio's protocols: the callbacks a transport calls on the loop thread.
+
+/// What every protocol gets from its transport (asyncio.BaseProtocol). Called on the loop thread.
+public protocol BaseProtocol: AnyObject {
+    /// The connection is up; `transport` is how to write and close.
+    func connectionMade(_ transport: any Transport)
+    /// The connection is gone: nil for a normal close or EOF, else the error (e.g. a peer reset).
+    func connectionLost(_ error: (any Error)?)
+    /// The transport's write buffer went over its high-water mark: stop writing for now.
+    func pauseWriting()
+    /// The write buffer drained below its low-water mark: writing may go on.
+    func resumeWriting()
+}
+
+extension BaseProtocol {
+    public func connectionMade(_ transport: any Transport) {}
+    public func connectionLost(_ error: (any Error)?) {}
+    public func pauseWriting() {}
+    public func resumeWriting() {}
+}
+
+/// A protocol for stream connections (asyncio.Protocol; `Protocol` cannot be a Swift type name).
+public protocol ConnectionProtocol: BaseProtocol {
+    /// Bytes arrived.
+    func dataReceived(_ data: [UInt8])
+    /// The peer closed its side. Return true to keep the connection half open (this side can
+    /// still write); false (the default) closes the transport.
+    func eofReceived() -> Bool
+}
+
+extension ConnectionProtocol {
+    public func eofReceived() -> Bool { false }
+}
+
+/// The transport side of a connection (asyncio.Transport), used from the loop thread.
+public protocol Transport: AnyObject {
+    /// Queues `data` for sending; never blocks. Throws after `writeEOF()`.
+    func write(_ data: [UInt8]) throws
+    /// Queues several buffers.
+    func writelines(_ chunks: [[UInt8]]) throws
+    /// Closes the sending side once the buffer is sent (half close).
+    func writeEOF()
+    /// True when `writeEOF` is supported.
+    func canWriteEOF() -> Bool
+    /// Closes after the buffer is sent; `connectionLost(nil)` follows.
+    func close()
+    /// Closes at once, dropping the buffer; `connectionLost(nil)` follows.
+    func abort()
+    /// True once `close` or `abort` was called (or the connection was lost).
+    func isClosing() -> Bool
+    /// Stops calling `dataReceived` until `resumeReading`.
+    func pauseReading()
+    /// Goes on calling `dataReceived`.
+    func resumeReading()
+    /// True while reading is not paused.
+    func isReading() -> Bool
+    /// Bytes queued and not sent yet.
+    func getWriteBufferSize() -> Int
+    /// Sets the flow-control marks (asyncio: high 64 KiB, low = high / 4).
+    func setWriteBufferLimits(high: Int?, low: Int?)
+    /// Extra information: "peername", "sockname", "socket" (the descriptor).
+    func getExtraInfo(_ name: String) -> Any?
+}
+
+extension Transport {
+    public func writelines(_ chunks: [[UInt8]]) throws { try write(chunks.flatMap { $0 }) }
+}

@@ -1,0 +1,236 @@
+// SocketTransport: a stream socket driven by the loop's selector (asyncio's _SelectorSocketTransport).
+import Glibc
+
+/// The transport of a connected stream socket. Owned by the loop thread.
+final class SocketTransport: Transport, @unchecked Sendable {
+    static let maxRead = 256 * 1024
+
+    private let loop: EventLoop
+    let fd: Int32
+    private var protocolObject: (any ConnectionProtocol)?
+    private var buffer: [UInt8] = []
+    private var bufferOffset = 0
+    private var closing = false
+    private var eofRequested = false
+    private var readingPaused = false
+    private var writingPaused = false
+    private var lost = false
+    private var highWater = 64 * 1024
+    private var lowWater = 16 * 1024
+    private let peer: SocketAddress?
+    /// The server that accepted the connection, told when it ends.
+    weak var server: Server?
+
+    init(loop: EventLoop, fd: Int32, protocolObject: any ConnectionProtocol, peer: SocketAddress?) {
+        self.loop = loop
+        self.fd = fd
+        self.protocolObject = protocolObject
+        self.peer = peer
+        loop.scheduleInternal { [self] in
+            self.protocolObject?.connectionMade(self)
+            if !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
+        }
+    }
+
+    // MARK: Reading
+
+    private func readReady() {
+        if closing { return }
+        var data = [UInt8](repeating: 0, count: Self.maxRead)
+        let (count, error) = data.withUnsafeMutableBytes { raw in
+            let result = recv(fd, raw.baseAddress, raw.count, 0)
+            return (result, errno)
+        }
+        if count < 0 {
+            if error == EAGAIN || error == EWOULDBLOCK || error == EINTR { return }
+            fatalError(OSError(code: error))
+            return
+        }
+        if count == 0 {
+            let keepOpen = protocolObject?.eofReceived() ?? false
+            if keepOpen { loop.removeReader(fd) } else { close() }
+            return
+        }
+        data.removeLast(data.count - count)
+        protocolObject?.dataReceived(data)
+    }
+
+    func pauseReading() {
+        if closing || readingPaused { return }
+        readingPaused = true
+        loop.removeReader(fd)
+    }
+
+    func resumeReading() {
+        if closing || !readingPaused { return }
+        readingPaused = false
+        _ = try? loop.addReader(fd) { [self] in readReady() }
+    }
+
+    func isReading() -> Bool { !readingPaused && !closing }
+
+    // MARK: Writing
+
+    func write(_ data: [UInt8]) throws {
+        if eofRequested { throw TransportError.writeAfterEOF }
+        if data.isEmpty || lost { return }
+        var rest = data[...]
+        if pending == 0 {
+            let (sent, error) = data.withUnsafeBytes { raw in
+                let result = send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                return (result, errno)
+            }
+            if sent < 0 {
+                if error != EAGAIN && error != EWOULDBLOCK && error != EINTR {
+                    fatalError(OSError(code: error))
+                    return
+                }
+            } else {
+                rest = rest.dropFirst(sent)
+                if rest.isEmpty { return }
+            }
+            _ = try? loop.addWriter(fd) { [self] in writeReady() }
+        }
+        buffer.append(contentsOf: rest)
+        maybePauseProtocol()
+    }
+
+    private var pending: Int { buffer.count - bufferOffset }
+
+    private func writeReady() {
+        let (sent, error) = buffer.withUnsafeBytes { raw in
+            let result = send(fd, raw.baseAddress! + bufferOffset, raw.count - bufferOffset, Int32(MSG_NOSIGNAL))
+            return (result, errno)
+        }
+        if sent < 0 {
+            if error == EAGAIN || error == EWOULDBLOCK || error == EINTR { return }
+            loop.removeWriter(fd)
+            buffer.removeAll()
+            bufferOffset = 0
+            fatalError(OSError(code: error))
+            return
+        }
+        bufferOffset += sent
+        if bufferOffset == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            bufferOffset = 0
+        } else if bufferOffset > 64 * 1024 && bufferOffset * 2 > buffer.count {
+            buffer.removeFirst(bufferOffset)
+            bufferOffset = 0
+        }
+        maybeResumeProtocol()
+        if pending == 0 {
+            loop.removeWriter(fd)
+            if closing {
+                finish(nil)
+            } else if eofRequested {
+                shutdown(fd, Int32(SHUT_WR))
+            }
+        }
+    }
+
+    func writeEOF() {
+        if closing || eofRequested { return }
+        eofRequested = true
+        if pending == 0 { shutdown(fd, Int32(SHUT_WR)) }
+    }
+
+    func canWriteEOF() -> Bool { true }
+
+    func getWriteBufferSize() -> Int { pending }
+
+    func setWriteBufferLimits(high: Int?, low: Int?) {
+        let newHigh = high ?? (low.map { $0 * 4 } ?? 64 * 1024)
+        highWater = newHigh
+        lowWater = low ?? newHigh / 4
+        maybePauseProtocol()
+    }
+
+    private func maybePauseProtocol() {
+        if pending <= highWater || writingPaused { return }
+        writingPaused = true
+        protocolObject?.pauseWriting()
+    }
+
+    private func maybeResumeProtocol() {
+        if writingPaused && pending <= lowWater {
+            writingPaused = false
+            protocolObject?.resumeWriting()
+        }
+    }
+
+    // MARK: Closing
+
+    func close() {
+        if closing { return }
+        closing = true
+        loop.removeReader(fd)
+        if pending == 0 {
+            loop.removeWriter(fd)
+            loop.scheduleInternal { [self] in finish(nil) }
+        }
+    }
+
+    func abort() { forceClose(nil) }
+
+    func isClosing() -> Bool { closing }
+
+    /// A socket error: the connection is lost with it. OS errors (reset, broken pipe) are the
+    /// peer's doing and go to the protocol only; anything else also to the exception handler.
+    private func fatalError(_ error: any Error) {
+        if !(error is OSError) {
+            loop.callExceptionHandler(ExceptionContext(message: "Fatal error on transport", error: error))
+        }
+        forceClose(error)
+    }
+
+    private func forceClose(_ error: (any Error)?) {
+        if lost { return }
+        if pending > 0 {
+            buffer.removeAll()
+            bufferOffset = 0
+            loop.removeWriter(fd)
+        }
+        if !closing {
+            closing = true
+            loop.removeReader(fd)
+        }
+        lost = true
+        loop.scheduleInternal { [self] in finish(error) }
+    }
+
+    /// Tells the protocol, closes the descriptor, forgets the protocol (breaks the cycle).
+    private func finish(_ error: (any Error)?) {
+        guard let protocolObject else { return }
+        lost = true
+        self.protocolObject = nil
+        defer {
+            loop.removeReader(fd)
+            loop.removeWriter(fd)
+            Glibc.close(fd)
+            server?.detach(self)
+        }
+        protocolObject.connectionLost(error)
+    }
+
+    func getExtraInfo(_ name: String) -> Any? {
+        switch name {
+        case "peername": return peer
+        case "socket": return fd
+        case "sockname":
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let status = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            return status == 0 ? SocketAddress(storage: storage) : nil
+        default: return nil
+        }
+    }
+}
+
+/// Misuse of a transport (Python raises RuntimeError).
+public enum TransportError: Error, Equatable, CustomStringConvertible, Sendable {
+    case writeAfterEOF
+    public var description: String { "Cannot call write() after write_eof()" }
+}

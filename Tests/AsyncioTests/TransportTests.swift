@@ -1,0 +1,244 @@
+// Transports and protocols over loopback, against our own peers and CPython asyncio.
+@testable import Asyncio
+import Foundation
+import Testing
+
+/// Echoes what it receives; records what happened.
+final class EchoServerProtocol: ConnectionProtocol {
+    let log: EventLog
+    var transport: (any Transport)?
+    let keepHalfOpen: Bool
+    init(log: EventLog, keepHalfOpen: Bool = false) { self.log = log; self.keepHalfOpen = keepHalfOpen }
+    func connectionMade(_ transport: any Transport) { self.transport = transport; log.add("server: made") }
+    func dataReceived(_ data: [UInt8]) { try? transport?.write(Array("echo:".utf8) + data) }
+    func eofReceived() -> Bool {
+        log.add("server: eof")
+        if keepHalfOpen { try? transport?.write(Array("bye".utf8)); transport?.close() }
+        return keepHalfOpen
+    }
+    func connectionLost(_ error: (any Error)?) { log.add("server: lost \(error.map { "\($0)" } ?? "nil")") }
+}
+
+/// Collects what it receives into a future once the connection ends.
+final class CollectingClient: ConnectionProtocol {
+    var received: [UInt8] = []
+    let done: Future<[UInt8]>
+    let log: EventLog
+    init(loop: EventLoop, log: EventLog) { done = loop.createFuture(); self.log = log }
+    func dataReceived(_ data: [UInt8]) { received += data }
+    func eofReceived() -> Bool { log.add("client: eof"); return false }
+    func connectionLost(_ error: (any Error)?) {
+        log.add("client: lost \(error.map { "\($0)" } ?? "nil")")
+        try? done.setResult(received)
+    }
+}
+
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Runs a Python program and returns its standard output (a real peer).
+func runPython(_ source: String, arguments: [String] = []) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", source] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite struct TransportTests {
+    @Test(.timeLimit(.minutes(1))) func echoBetweenOurClientAndServer() throws {
+        let before = openDescriptorCount()
+        let loop = EventLoop()
+        let log = EventLog()
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, host: "127.0.0.1", port: port)
+            try transport.write(Array("hello".utf8))
+            #expect(transport.getExtraInfo("peername") as? SocketAddress == .ipv4(host: "127.0.0.1", port: port))
+            try await asyncio.sleep(0.05)
+            transport.close()
+            let data = try await client.done.value
+            server.close()
+            try await server.waitClosed()
+            return String(decoding: data, as: UTF8.self)
+        }
+        try loop.close()
+        #expect(reply == "echo:hello")
+        #expect(log.entries.contains("server: made") && log.entries.contains("client: lost nil"))
+        #expect(log.entries.contains("server: eof") && log.entries.contains("server: lost nil"))
+        #expect(openDescriptorCount() == before)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aPythonAsyncioClientTalksToOurServer() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        let output = try loop.runUntilComplete { () async throws -> String in
+            let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let client = """
+            import asyncio, sys
+            async def main():
+                reader, writer = await asyncio.open_connection('127.0.0.1', int(sys.argv[1]))
+                writer.write(b'from python')
+                await writer.drain()
+                print((await reader.read(100)).decode())
+                writer.close()
+                await writer.wait_closed()
+            asyncio.run(main())
+            """
+            let output = try await asyncio.toThread { try runPython(client, arguments: [String(port)]) }
+            server.close()
+            try await server.waitClosed()
+            return output
+        }
+        #expect(output == "echo:from python\n")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func ourClientTalksToAPythonAsyncioServer() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        let serverSource = """
+        import asyncio
+        served = None
+        async def handle(reader, writer):
+            data = await reader.read(100)
+            writer.write(b'python says ' + data)
+            await writer.drain()
+            writer.close()
+            served.set()
+        async def main():
+            global served
+            served = asyncio.Event()
+            server = await asyncio.start_server(handle, '127.0.0.1', 0)
+            print(server.sockets[0].getsockname()[1], flush=True)
+            async with server:
+                await asyncio.wait_for(served.wait(), 10)
+        asyncio.run(main())
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", serverSource]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        var portText = ""
+        while !portText.hasSuffix("\n") {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            portText += String(decoding: byte, as: UTF8.self)
+        }
+        let port = try #require(Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, host: "127.0.0.1", port: port)
+            try transport.write(Array("hi".utf8))
+            return String(decoding: try await client.done.value, as: UTF8.self)
+        }
+        #expect(reply == "python says hi")
+        #expect(log.entries == ["client: eof", "client: lost nil"])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func eofReceivedTrueKeepsTheConnectionHalfOpen() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let server = try await loop.createServer({ EchoServerProtocol(log: log, keepHalfOpen: true) }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, host: "127.0.0.1", port: port)
+            try transport.write(Array("x".utf8))
+            transport.writeEOF()
+            #expect(throws: TransportError.writeAfterEOF) { try transport.write([1]) }
+            return String(decoding: try await client.done.value, as: UTF8.self)
+        }
+        #expect(reply == "echo:xbye")   // the server wrote after our EOF: the connection stayed half open
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aPeerResetIsReportedToTheProtocolAndTheLoopGoesOn() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        let reported = ReportedErrors()
+        reported.install(on: loop)
+        try loop.runUntilComplete {
+            let lost = loop.createFuture(of: String.self)
+            final class Watcher: ConnectionProtocol {
+                let lost: Future<String>
+                init(_ lost: Future<String>) { self.lost = lost }
+                func dataReceived(_ data: [UInt8]) {}
+                func connectionLost(_ error: (any Error)?) { try? lost.setResult(error.map { "\($0)" } ?? "nil") }
+            }
+            let server = try await loop.createServer({ Watcher(lost) }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let raw = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            setNonBlocking(raw)
+            try await loop.sockConnect(raw, try SocketAddress(host: "127.0.0.1", port: port))
+            try await asyncio.sleep(0.05)
+            var linger = linger(l_onoff: 1, l_linger: 0)        // close with RST
+            setsockopt(raw, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+            close(raw)
+            let message = try await lost.value
+            log.add(message)
+        }
+        #expect(log.entries == ["\(OSError(code: ECONNRESET))"])
+        #expect(reported.messages.isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func flowControlPausesAWriterWhoseReaderStopped() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        final class Flooder: ConnectionProtocol {
+            let log: EventLog
+            var transport: (any Transport)?
+            init(log: EventLog) { self.log = log }
+            func connectionMade(_ transport: any Transport) {
+                self.transport = transport
+                let chunk = [UInt8](repeating: 1, count: 64 * 1024)
+                for _ in 0..<64 { try? transport.write(chunk) }        // 4 MiB to a reader that does not read
+                if transport.getWriteBufferSize() > 64 * 1024 { log.add("buffered over the high-water mark") }
+            }
+            func dataReceived(_ data: [UInt8]) {}
+            func pauseWriting() { log.add("paused") }
+            func resumeWriting() { log.add("resumed"); transport?.close() }
+        }
+        let log = EventLog()
+        let total = try loop.runUntilComplete { () async throws -> Int in
+            let server = try await loop.createServer({ Flooder(log: log) }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let raw = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            setNonBlocking(raw)
+            defer { close(raw) }
+            try await loop.sockConnect(raw, try SocketAddress(host: "127.0.0.1", port: port))
+            try await asyncio.sleep(0.1)                                 // the peer does not read yet
+            #expect(log.entries == ["paused", "buffered over the high-water mark"])
+            var total = 0
+            while true {                                                 // now it reads everything
+                let chunk = try await loop.sockRecv(raw, 1 << 20)
+                if chunk.isEmpty { break }
+                total += chunk.count
+            }
+            return total
+        }
+        #expect(total == 64 * 64 * 1024)
+        #expect(log.entries == ["paused", "buffered over the high-water mark", "resumed"])
+    }
+}
+
+/// The address a socket is bound to.
+func SocketAddressOf(_ fd: Int32) -> SocketAddress {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
+    return SocketAddress(storage: storage)!
+}

@@ -1,0 +1,19 @@
+// The errors of streams: a separator beyond the limit, EOF before enough data.
+
+/// The separator was not found within the limit (asyncio.LimitOverrunError). The data stays
+/// in the reader's buffer; `consumed` is how many bytes can be dropped to get past it.
+public struct LimitOverrunError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let message: String
+    public let consumed: Int
+    public var description: String { message }
+}
+
+/// EOF came before the expected data (asyncio.IncompleteReadError). `partial` holds every byte
+/// that was read; `expected` is the count asked for (nil for a separator).
+public struct IncompleteReadError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let partial: [UInt8]
+    public let expected: Int?
+    public var description: String {
+        "\(partial.count) bytes read on a total of \(expected.map(String.init) ?? "undefined") expected bytes"
+    }
+}

@@ -1,0 +1,211 @@
+// StreamReader: buffered reading of a connection: read, readline, readuntil, readexactly, lines.
+
+/// The reading side of a stream connection (asyncio.StreamReader). Owned by the loop thread.
+///
+/// Over its limit the reader keeps its data: `readuntil`/`readline` throw `LimitOverrunError` and
+/// leave the buffer as it was (CPython's `readline` drops it instead).
+public final class StreamReader: @unchecked Sendable {
+    /// asyncio's default limit: 64 KiB.
+    public static let defaultLimit = 64 * 1024
+
+    private var buffer: [UInt8] = []
+    private var eof = false
+    private var waiter: Future<Void>?
+    private var failure: (any Error)?
+    private weak var transport: (any Transport)?
+    private var paused = false
+    /// The buffer limit for separator searches and read-ahead.
+    public let limit: Int
+
+    public init(limit: Int = StreamReader.defaultLimit) { self.limit = limit }
+
+    /// The error the connection ended with, if any.
+    public func exception() -> (any Error)? { failure }
+
+    /// True when EOF was seen and the buffer is empty.
+    public func atEOF() -> Bool { eof && buffer.isEmpty }
+
+    // MARK: Fed by the protocol
+
+    func setTransport(_ transport: any Transport) { self.transport = transport }
+
+    /// Appends received data; pauses the transport when the buffer passes twice the limit.
+    public func feedData(_ data: [UInt8]) {
+        if data.isEmpty { return }
+        buffer += data
+        wakeWaiter()
+        if let transport, !paused, buffer.count > 2 * limit {
+            transport.pauseReading()
+            paused = true
+        }
+    }
+
+    /// Marks the end of the stream.
+    public func feedEOF() {
+        eof = true
+        wakeWaiter()
+    }
+
+    /// Ends the stream with an error that every later read throws.
+    public func setException(_ error: any Error) {
+        failure = error
+        if let waiter, !waiter.cancelled() { try? waiter.setException(error) }
+        waiter = nil
+    }
+
+    private func wakeWaiter() {
+        if let waiter, !waiter.cancelled() { try? waiter.setResult(()) }
+        waiter = nil
+    }
+
+    private func maybeResumeTransport() {
+        if paused && buffer.count <= limit {
+            paused = false
+            transport?.resumeReading()
+        }
+    }
+
+    nonisolated(nonsending) private func waitForData(_ function: String) async throws {
+        if waiter != nil { throw StreamError.concurrentRead(function) }
+        if paused {
+            paused = false
+            transport?.resumeReading()
+        }
+        let loop = try asyncio.getRunningLoop()
+        let future = loop.createFuture(of: Void.self)
+        waiter = future
+        defer { waiter = nil }
+        try await future.value
+    }
+
+    // MARK: Reading
+
+    /// Up to `n` bytes (at least one unless at EOF); `n < 0` reads to EOF.
+    nonisolated(nonsending) public func read(_ n: Int = -1) async throws -> [UInt8] {
+        if let failure { throw failure }
+        if n == 0 { return [] }
+        if n < 0 {
+            var all: [UInt8] = []
+            while true {
+                let block = try await read(limit)
+                if block.isEmpty { return all }
+                all += block
+            }
+        }
+        if buffer.isEmpty && !eof { try await waitForData("read") }
+        let count = min(n, buffer.count)
+        let data = Array(buffer[0..<count])
+        buffer.removeFirst(count)
+        maybeResumeTransport()
+        return data
+    }
+
+    /// Exactly `n` bytes; at EOF before that, `IncompleteReadError` with what was read.
+    nonisolated(nonsending) public func readexactly(_ n: Int) async throws -> [UInt8] {
+        if n < 0 { throw ValueError("readexactly size can not be less than zero") }
+        if let failure { throw failure }
+        if n == 0 { return [] }
+        while buffer.count < n {
+            if eof {
+                let partial = buffer
+                buffer = []
+                throw IncompleteReadError(partial: partial, expected: n)
+            }
+            try await waitForData("readexactly")
+        }
+        let data = Array(buffer[0..<n])
+        buffer.removeFirst(n)
+        maybeResumeTransport()
+        return data
+    }
+
+    /// One line including its "\n"; at EOF, whatever is left (possibly empty).
+    nonisolated(nonsending) public func readline() async throws -> [UInt8] {
+        do {
+            return try await readuntil([UInt8(ascii: "\n")])
+        } catch let error as IncompleteReadError {
+            return error.partial
+        }
+    }
+
+    /// Data up to and including `separator` (asyncio's `readuntil`).
+    nonisolated(nonsending) public func readuntil(_ separator: [UInt8] = [UInt8(ascii: "\n")]) async throws -> [UInt8] {
+        try await readuntil(anyOf: [separator])
+    }
+
+    /// Data up to and including the first of `separators` found (asyncio 3.13's tuple form).
+    /// Throws `LimitOverrunError` (data kept) past the limit, `IncompleteReadError` at EOF.
+    nonisolated(nonsending) public func readuntil(anyOf separators: [[UInt8]]) async throws -> [UInt8] {
+        let sorted = separators.sorted { $0.count < $1.count }
+        guard let shortest = sorted.first?.count, shortest > 0 else { throw ValueError("Separator should contain at least one-byte string") }
+        let longest = sorted.last!.count
+        if let failure { throw failure }
+        var offset = 0
+        while true {
+            if buffer.count - offset >= shortest {
+                if let (index, length) = find(sorted, from: offset) {
+                    if index > limit {
+                        throw LimitOverrunError(message: "Separator is found, but chunk is longer than limit", consumed: index)
+                    }
+                    let data = Array(buffer[0..<(index + length)])
+                    buffer.removeFirst(index + length)
+                    maybeResumeTransport()
+                    return data
+                }
+                offset = max(0, buffer.count + 1 - longest)
+                if offset > limit {
+                    throw LimitOverrunError(message: "Separator is not found, and chunk exceed the limit", consumed: offset)
+                }
+            }
+            if eof {
+                let partial = buffer
+                buffer = []
+                throw IncompleteReadError(partial: partial, expected: nil)
+            }
+            try await waitForData("readuntil")
+        }
+    }
+
+    /// The earliest match of any separator at or after `offset`: (index, separator length).
+    private func find(_ separators: [[UInt8]], from offset: Int) -> (Int, Int)? {
+        var best: (Int, Int)?
+        for separator in separators where buffer.count >= separator.count {
+            var index = offset
+            while index + separator.count <= buffer.count {
+                if buffer[index] == separator[0] && buffer[index..<(index + separator.count)].elementsEqual(separator) {
+                    if best == nil || index < best!.0 { best = (index, separator.count) }
+                    break
+                }
+                index += 1
+            }
+        }
+        return best
+    }
+
+    /// The lines of the stream, as `async for line in reader` (ends at EOF).
+    public var lines: Lines { Lines(reader: self) }
+
+    /// Lines as an AsyncSequence.
+    public struct Lines: AsyncSequence, Sendable {
+        public typealias Element = [UInt8]
+        let reader: StreamReader
+        public func makeAsyncIterator() -> Iterator { Iterator(reader: reader) }
+        public struct Iterator: AsyncIteratorProtocol {
+            let reader: StreamReader
+            public mutating func next() async throws -> [UInt8]? {
+                let line = try await reader.readline()
+                return line.isEmpty ? nil : line
+            }
+        }
+    }
+}
+
+/// Misuse of a stream (Python raises RuntimeError).
+public enum StreamError: Error, Equatable, CustomStringConvertible, Sendable {
+    case concurrentRead(String)
+    public var description: String {
+        switch self {
+        case .concurrentRead(let function): "\(function)() called while another coroutine is already waiting for incoming data"
+        }
+    }
+}

@@ -1,0 +1,143 @@
+// StreamWriter and the protocol behind streams: writes, drain with flow control, close, waitClosed.
+
+/// Connects a transport to a StreamReader and gives writers flow control (asyncio's
+/// StreamReaderProtocol with FlowControlMixin). Owned by the loop thread.
+final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
+    let reader: StreamReader
+    let loop: EventLoop
+    private let onConnect: ((StreamReader, StreamWriter) -> Void)?
+    private(set) var writer: StreamWriter?
+    private var paused = false
+    private var drainWaiters: [Future<Void>] = []
+    private(set) var lostError: (any Error)?
+    private(set) var connectionLost = false
+    let closed: Future<Void>
+
+    init(reader: StreamReader, loop: EventLoop, onConnect: ((StreamReader, StreamWriter) -> Void)? = nil) {
+        self.reader = reader
+        self.loop = loop
+        self.onConnect = onConnect
+        closed = loop.createFuture(of: Void.self)
+    }
+
+    func connectionMade(_ transport: any Transport) {
+        reader.setTransport(transport)
+        let writer = StreamWriter(transport: transport, protocolObject: self, reader: reader)
+        self.writer = writer
+        onConnect?(reader, writer)
+    }
+
+    func dataReceived(_ data: [UInt8]) { reader.feedData(data) }
+
+    func eofReceived() -> Bool {
+        reader.feedEOF()
+        return true    // keep the connection half open: the writer may still write
+    }
+
+    func connectionLost(_ error: (any Error)?) {
+        connectionLost = true
+        lostError = error
+        if let error { reader.setException(error) } else { reader.feedEOF() }
+        if !closed.done() {
+            if let error { try? closed.setException(error); closed.errorUnretrieved = false } else { try? closed.setResult(()) }
+        }
+        wakeDrainers(error ?? ConnectionResetError())
+    }
+
+    func pauseWriting() { paused = true }
+
+    func resumeWriting() {
+        paused = false
+        wakeDrainers(nil)
+    }
+
+    private func wakeDrainers(_ error: (any Error)?) {
+        for waiter in drainWaiters where !waiter.done() {
+            if let error { try? waiter.setException(error); waiter.errorUnretrieved = false } else { try? waiter.setResult(()) }
+        }
+        drainWaiters = []
+    }
+
+    /// Waits while the transport's buffer is over its high-water mark.
+    nonisolated(nonsending) func drainHelper() async throws {
+        if connectionLost { throw ConnectionResetError() }
+        if !paused { return }
+        let waiter = loop.createFuture(of: Void.self)
+        drainWaiters.append(waiter)
+        try await waiter.value
+    }
+}
+
+/// The connection was lost while writing (Python's ConnectionResetError('Connection lost')).
+public struct ConnectionResetError: Error, Equatable, CustomStringConvertible, Sendable {
+    public init() {}
+    public var description: String { "Connection lost" }
+}
+
+/// The writing side of a stream connection (asyncio.StreamWriter). Owned by the loop thread.
+public final class StreamWriter: @unchecked Sendable {
+    /// The transport underneath.
+    public let transport: any Transport
+    private let protocolObject: StreamProtocol
+    private let reader: StreamReader?
+
+    init(transport: any Transport, protocolObject: StreamProtocol, reader: StreamReader?) {
+        self.transport = transport
+        self.protocolObject = protocolObject
+        self.reader = reader
+    }
+
+    /// Queues `data`; never blocks (call `drain()` to apply flow control).
+    public func write(_ data: [UInt8]) throws { try transport.write(data) }
+    /// Queues several buffers.
+    public func writelines(_ chunks: [[UInt8]]) throws { try transport.writelines(chunks) }
+    /// Closes the writing side after the buffer is sent.
+    public func writeEOF() { transport.writeEOF() }
+    /// True when `writeEOF` is supported.
+    public func canWriteEOF() -> Bool { transport.canWriteEOF() }
+    /// Closes the connection after the buffer is sent.
+    public func close() { transport.close() }
+    /// True once closing.
+    public func isClosing() -> Bool { transport.isClosing() }
+    /// Transport information ("peername", "sockname", "socket").
+    public func getExtraInfo(_ name: String) -> Any? { transport.getExtraInfo(name) }
+
+    /// Waits until the write buffer is below its high-water mark (asyncio's `drain`); rethrows
+    /// the error the connection was lost with.
+    nonisolated(nonsending) public func drain() async throws {
+        if let failure = reader?.exception() { throw failure }
+        if transport.isClosing() { try await asyncio.sleep(0) }
+        try await protocolObject.drainHelper()
+    }
+
+    /// Waits until the connection is closed (asyncio's `wait_closed`); rethrows its error.
+    nonisolated(nonsending) public func waitClosed() async throws {
+        try await protocolObject.closed.value
+    }
+}
+
+extension asyncio {
+    /// Connects to `host`:`port` and returns a reader and a writer (asyncio.open_connection).
+    nonisolated(nonsending) public static func openConnection(
+        host: String, port: Int, limit: Int = StreamReader.defaultLimit
+    ) async throws -> (StreamReader, StreamWriter) {
+        let loop = try getRunningLoop()
+        let reader = StreamReader(limit: limit)
+        let (_, protocolObject) = try await loop.createConnection({ StreamProtocol(reader: reader, loop: loop) }, host: host, port: port)
+        return (reader, protocolObject.writer!)
+    }
+
+    /// Serves `host`:`port`, calling `clientConnected` in a new task for each connection
+    /// (asyncio.start_server).
+    nonisolated(nonsending) public static func startServer(
+        _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void,
+        host: String?, port: Int, limit: Int = StreamReader.defaultLimit, backlog: Int = 100
+    ) async throws -> Server {
+        let loop = try getRunningLoop()
+        return try await loop.createServer({
+            StreamProtocol(reader: StreamReader(limit: limit), loop: loop) { reader, writer in
+                _ = try? loop.createTask { try await clientConnected(reader, writer) }
+            }
+        }, host: host, port: port, backlog: backlog)
+    }
+}

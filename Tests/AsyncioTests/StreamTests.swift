@@ -1,0 +1,157 @@
+// Streams: StreamReader's reads and limits, StreamWriter's drain, servers and clients over loopback.
+@testable import Asyncio
+import Foundation
+import Testing
+
+@Suite struct StreamTests {
+    @Test func readerReadsLinesSeparatorsAndExactCounts() throws {
+        try withVirtualLoop { loop, _ in
+            let reader = StreamReader()
+            let results = try loop.runUntilComplete { () async throws -> [String] in
+                try loop.callSoon { reader.feedData(Array("one\ntwo\r\nthree;four|".utf8)) }
+                try loop.callLater(1) { reader.feedData(Array("fivesix".utf8)); reader.feedEOF() }
+                var results: [String] = []
+                results.append(String(decoding: try await reader.readline(), as: UTF8.self))
+                results.append(String(decoding: try await reader.readuntil(Array("\r\n".utf8)), as: UTF8.self))
+                results.append(String(decoding: try await reader.readuntil(anyOf: [Array("|".utf8), Array(";".utf8)]), as: UTF8.self))
+                results.append(String(decoding: try await reader.readexactly(5), as: UTF8.self))
+                results.append(String(decoding: try await reader.readexactly(4), as: UTF8.self))
+                do { _ = try await reader.readexactly(10) } catch let error as IncompleteReadError {
+                    results.append("incomplete \(String(decoding: error.partial, as: UTF8.self)) of \(error.expected!)")
+                }
+                results.append("eof \(reader.atEOF())")
+                return results
+            }
+            #expect(results == ["one\n", "two\r\n", "three;", "four|", "five", "incomplete six of 10", "eof true"])
+        }
+    }
+
+    @Test func overTheLimitTheErrorComesAndTheDataStays() throws {
+        try withVirtualLoop { loop, _ in
+            let reader = StreamReader(limit: 8)
+            let outcome = try loop.runUntilComplete { () async throws -> [String] in
+                reader.feedData(Array("0123456789abcdef\nrest".utf8))
+                reader.feedEOF()
+                var outcome: [String] = []
+                do { _ = try await reader.readline() } catch let error as LimitOverrunError {
+                    outcome.append("\(error.message) (\(error.consumed))")
+                }
+                outcome.append(String(decoding: try await reader.read(100), as: UTF8.self))   // nothing was lost
+                return outcome
+            }
+            #expect(outcome == ["Separator is found, but chunk is longer than limit (16)", "0123456789abcdef\nrest"])
+            let unterminated = StreamReader(limit: 8)
+            let message = try loop.runUntilComplete { () async throws -> String in
+                unterminated.feedData(Array("0123456789abcdef".utf8))
+                do { _ = try await unterminated.readuntil(); return "no error" } catch let error as LimitOverrunError {
+                    return "\(error.message) (\(error.consumed)) kept \(try await unterminated.read(100).count)"
+                }
+            }
+            #expect(message == "Separator is not found, and chunk exceed the limit (16) kept 16")
+        }
+    }
+
+    @Test func linesIterateUntilEOFAndAConcurrentReadIsAnError() throws {
+        try withVirtualLoop { loop, _ in
+            let reader = StreamReader()
+            let (lines, message) = try loop.runUntilComplete { () async throws -> ([String], String) in
+                let first = try asyncio.createTask { try await reader.read(1) }
+                try await asyncio.sleep(0)
+                var message = ""
+                do { _ = try await reader.read(1) } catch { message = "\(error)" }
+                reader.feedData(Array("a\nb\nc".utf8))
+                _ = try await first.value
+                reader.feedEOF()
+                var lines: [String] = []
+                for try await line in reader.lines { lines.append(String(decoding: line, as: UTF8.self)) }
+                return (lines, message)
+            }
+            #expect(lines == ["\n", "b\n", "c"])
+            #expect(message == "read() called while another coroutine is already waiting for incoming data")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aStreamEchoServerServesACPythonClient() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let output = try loop.runUntilComplete { () async throws -> String in
+            let server = try await asyncio.startServer({ reader, writer in
+                for try await line in reader.lines {
+                    try writer.write(Array("echo ".utf8) + line)
+                    try await writer.drain()
+                }
+                writer.close()
+                try await writer.waitClosed()
+            }, host: "127.0.0.1", port: 0)
+            let port = SocketAddressOf(server.sockets[0]).port!
+            let client = """
+            import asyncio, sys
+            async def main():
+                reader, writer = await asyncio.open_connection('127.0.0.1', int(sys.argv[1]))
+                for word in ('alpha', 'beta'):
+                    writer.write(word.encode() + b'\\n')
+                    await writer.drain()
+                    print((await reader.readline()).decode(), end='')
+                writer.write_eof()
+                print(repr(await reader.read()))
+                writer.close()
+            asyncio.run(main())
+            """
+            let output = try await asyncio.toThread { try runPython(client, arguments: [String(port)]) }
+            server.close()
+            try await server.waitClosed()
+            return output
+        }
+        #expect(output == "echo alpha\necho beta\nb''\n")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func openConnectionToOurStartServer() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let server = try await asyncio.startServer({ reader, writer in
+                let data = try await reader.readexactly(4)
+                try writer.write(data.reversed())
+                try await writer.drain()
+                writer.close()
+            }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: SocketAddressOf(server.sockets[0]).port!)
+            try writer.write(Array("abcd".utf8))
+            let reply = try await reader.read()
+            writer.close()
+            try await writer.waitClosed()
+            return String(decoding: reply, as: UTF8.self)
+        }
+        #expect(reply == "dcba")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func drainRethrowsTheErrorTheConnectionWasLostWith() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let outcome = try loop.runUntilComplete { () async throws -> String in
+            let gotClient = loop.createFuture(of: Int32.self)
+            let (listener, port) = try loopbackListener()
+            defer { close(listener) }
+            let acceptor = try asyncio.createTask { () async throws -> Void in
+                let (fd, _) = try await loop.sockAccept(listener)
+                try gotClient.setResult(fd)
+            }
+            let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
+            try await acceptor.value
+            let peer = try await gotClient.value
+            var reset = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(peer, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            close(peer)
+            do { _ = try await reader.read() } catch { }
+            do {
+                try writer.write(Array("x".utf8))
+                try await writer.drain()
+                return "no error"
+            } catch {
+                return "\(type(of: error))"
+            }
+        }
+        #expect(outcome == "OSError" || outcome == "ConnectionResetError")
+    }
+}

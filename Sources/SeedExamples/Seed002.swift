@@ -110,6 +110,32 @@ func severalTasksExample() throws {
     try loop.close()
 }
 
+// --- create_server: an echo server and a client talking to it (the seed names create_server) ---
+func handleEcho(_ reader: StreamReader, _ writer: StreamWriter) async throws {
+    let data = try await reader.readline()
+    print("server got:", String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    try writer.write(Array("echo ".utf8) + data)
+    try await writer.drain()
+    writer.close()
+    try await writer.waitClosed()
+}
+
+func createServerExample() throws {
+    try asyncio.run {
+        let server = try await asyncio.startServer(handleEcho, host: "127.0.0.1", port: 0)
+        let port = server.addresses[0].port!
+        let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
+        try writer.write(Array("hello server\n".utf8))
+        try await writer.drain()
+        let reply = try await reader.readline()
+        print("client got:", String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        writer.close()
+        try await writer.waitClosed()
+        server.close()
+        try await server.waitClosed()
+    }
+}
+
 let seed002Examples: [Example] = [
     Example(seed: "002", title: "run_until_complete(async_hello())", run: runUntilCompleteExample),
     Example(seed: "002", title: "get_event_loop twice is one loop", run: sameLoopExample),
@@ -119,4 +145,5 @@ let seed002Examples: [Example] = [
     Example(seed: "002", title: "ensure_future and task.result()", run: ensureFutureExample),
     Example(seed: "002", title: "await blocks: begin/end", run: beginEndExample),
     Example(seed: "002", title: "several tasks in one loop with wait", run: severalTasksExample),
+    Example(seed: "002", title: "create_server: an echo server and a client", run: createServerExample),
 ]

@@ -91,3 +91,25 @@ def _():
     tasks = [loop.create_task(async_hello_s('task1')), loop.create_task(async_hello_s('task2'))]
     loop.run_until_complete(asyncio.wait(tasks))
     loop.close()
+
+@example("002", "create_server: an echo server and a client")
+def _():
+    async def handle(reader, writer):
+        data = await reader.readline()
+        print("server got:", data.decode().strip())
+        writer.write(b"echo " + data)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    async def main():
+        server = await asyncio.start_server(handle, '127.0.0.1', 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        writer.write(b"hello server\n")
+        await writer.drain()
+        print("client got:", (await reader.readline()).decode().strip())
+        writer.close()
+        await writer.wait_closed()
+        server.close()
+        await server.wait_closed()
+    asyncio.run(main())

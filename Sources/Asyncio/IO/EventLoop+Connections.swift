@@ -11,25 +11,76 @@ extension EventLoop {
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue))
         var errors: [any Error] = []
         for info in infos {
-            let fd = socket(info.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if fd < 0 { errors.append(OSError(code: errno)); continue }
             do {
-                try await sockConnect(fd, info.address)
+                return try await connect(info.family, info.address, makeProtocol)
+            } catch is CancelledError {
+                throw CancelledError()
             } catch {
-                Glibc.close(fd)
-                if error is CancelledError { throw error }
                 errors.append(error)
-                continue
             }
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let protocolObject = makeProtocol()
-            let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject, peer: info.address)
-            try await asyncio.sleep(0)   // connectionMade runs in the next iteration, as in asyncio
-            return (transport, protocolObject)
         }
         if errors.count == 1 { throw errors[0] }
         throw OSError(code: errors.isEmpty ? EHOSTUNREACH : ((errors.first as? OSError)?.code ?? EHOSTUNREACH))
+    }
+
+    /// Connects to the Unix-domain socket at `path` (asyncio's `create_unix_connection`).
+    nonisolated(nonsending) public func createUnixConnection<P: ConnectionProtocol>(
+        _ makeProtocol: () -> P, path: String
+    ) async throws -> (any Transport, P) {
+        try await connect(AF_UNIX, .unix(path: path), makeProtocol)
+    }
+
+    /// Listens on the Unix-domain socket `path` (asyncio's `create_unix_server`). A stale
+    /// socket file left at `path` is removed first.
+    nonisolated(nonsending) public func createUnixServer(
+        _ makeProtocol: @escaping () -> any ConnectionProtocol, path: String,
+        backlog: Int = 100, startServing: Bool = true
+    ) async throws -> Server {
+        var status = stat()
+        if lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+        let fd = try listeningSocket(AF_UNIX, .unix(path: path), backlog: backlog, reuseAddress: false, reusePort: false)
+        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: makeProtocol)
+        if startServing { try server.startServing() }
+        return server
+    }
+
+    /// Opens a non-blocking socket, connects it, and wires it to a new protocol.
+    nonisolated(nonsending) private func connect<P: ConnectionProtocol>(
+        _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P
+    ) async throws -> (any Transport, P) {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw OSError(code: errno) }
+        do {
+            try await sockConnect(fd, address)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        if family != AF_UNIX {
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        let protocolObject = makeProtocol()
+        let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject, peer: address)
+        try await asyncio.sleep(0)   // connectionMade runs in the next iteration, as in asyncio
+        return (transport, protocolObject)
+    }
+
+    /// A bound, listening, non-blocking socket.
+    func listeningSocket(_ family: Int32, _ address: SocketAddress, backlog: Int, reuseAddress: Bool, reusePort: Bool) throws -> Int32 {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw OSError(code: errno) }
+        var one: Int32 = 1
+        if reuseAddress { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        let bound = try address.withSockaddr { pointer, length in bind(fd, pointer, length) }
+        if bound != 0 || listen(fd, Int32(backlog)) != 0 {
+            let error = errno
+            Glibc.close(fd)
+            throw OSError(code: error)
+        }
+        return fd
     }
 
     /// Listens on `host`:`port` (every resolved address; port 0 picks a free one) and makes a
@@ -43,16 +94,8 @@ extension EventLoop {
         var sockets: [Int32] = []
         do {
             for info in infos {
-                let fd = socket(info.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-                if fd < 0 { throw OSError(code: errno) }
-                sockets.append(fd)
-                var one: Int32 = 1
-                if reuseAddress { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
-                if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
-                if info.family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-                let status = try info.address.withSockaddr { address, length in bind(fd, address, length) }
-                if status != 0 { throw OSError(code: errno) }
-                if listen(fd, Int32(backlog)) != 0 { throw OSError(code: errno) }
+                sockets.append(try listeningSocket(info.family, info.address, backlog: backlog,
+                                                   reuseAddress: reuseAddress, reusePort: reusePort))
             }
         } catch {
             for fd in sockets { Glibc.close(fd) }

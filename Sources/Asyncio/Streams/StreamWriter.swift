@@ -127,6 +127,37 @@ extension asyncio {
         return (reader, protocolObject.writer!)
     }
 
+    /// Connects to the Unix-domain socket at `path` (asyncio.open_unix_connection).
+    nonisolated(nonsending) public static func openUnixConnection(
+        path: String, limit: Int = StreamReader.defaultLimit
+    ) async throws -> (StreamReader, StreamWriter) {
+        let loop = try getRunningLoop()
+        let reader = StreamReader(limit: limit)
+        let (_, protocolObject) = try await loop.createUnixConnection({ StreamProtocol(reader: reader, loop: loop) }, path: path)
+        return (reader, protocolObject.writer!)
+    }
+
+    /// Serves the Unix-domain socket `path`, a task per connection (asyncio.start_unix_server).
+    nonisolated(nonsending) public static func startUnixServer(
+        _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void,
+        path: String, limit: Int = StreamReader.defaultLimit, backlog: Int = 100
+    ) async throws -> Server {
+        let loop = try getRunningLoop()
+        return try await loop.createUnixServer(streamProtocolFactory(loop, limit, clientConnected), path: path, backlog: backlog)
+    }
+
+    /// Makes the protocol of each stream connection: a reader, and a task running the handler.
+    static func streamProtocolFactory(
+        _ loop: EventLoop, _ limit: Int,
+        _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void
+    ) -> () -> any ConnectionProtocol {
+        {
+            StreamProtocol(reader: StreamReader(limit: limit), loop: loop) { reader, writer in
+                _ = try? loop.createTask { try await clientConnected(reader, writer) }
+            }
+        }
+    }
+
     /// Serves `host`:`port`, calling `clientConnected` in a new task for each connection
     /// (asyncio.start_server).
     nonisolated(nonsending) public static func startServer(
@@ -134,10 +165,6 @@ extension asyncio {
         host: String?, port: Int, limit: Int = StreamReader.defaultLimit, backlog: Int = 100
     ) async throws -> Server {
         let loop = try getRunningLoop()
-        return try await loop.createServer({
-            StreamProtocol(reader: StreamReader(limit: limit), loop: loop) { reader, writer in
-                _ = try? loop.createTask { try await clientConnected(reader, writer) }
-            }
-        }, host: host, port: port, backlog: backlog)
+        return try await loop.createServer(streamProtocolFactory(loop, limit, clientConnected), host: host, port: port, backlog: backlog)
     }
 }

@@ -1,0 +1,112 @@
+// Unix-domain streams, faults that must not take the loop down, and descriptors never leaked.
+@testable import Asyncio
+import Foundation
+import Testing
+
+@Suite struct UnixAndFaultTests {
+    @Test(.timeLimit(.minutes(1))) func unixStreamsWithOurClientAndACPythonClient() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let path = NSTemporaryDirectory() + "asyncio-test-\(getpid()).sock"
+        defer { unlink(path) }
+        let (ours, python) = try loop.runUntilComplete { () async throws -> (String, String) in
+            let server = try await asyncio.startUnixServer({ reader, writer in
+                let line = try await reader.readline()
+                try writer.write(Array("unix ".utf8) + line)
+                try await writer.drain()
+                writer.close()
+            }, path: path)
+            let (reader, writer) = try await asyncio.openUnixConnection(path: path)
+            try writer.write(Array("ours\n".utf8))
+            let ours = String(decoding: try await reader.readline(), as: UTF8.self)
+            writer.close()
+            let client = """
+            import asyncio, sys
+            async def main():
+                reader, writer = await asyncio.open_unix_connection(sys.argv[1])
+                writer.write(b'python\\n')
+                print((await reader.readline()).decode(), end='')
+                writer.close()
+            asyncio.run(main())
+            """
+            let python = try await asyncio.toThread { try runPython(client, arguments: [path]) }
+            server.close()
+            try await server.waitClosed()
+            return (ours, python)
+        }
+        #expect(ours == "unix ours\n")
+        #expect(python == "unix python\n")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func writingToAPeerThatLeftLosesTheConnectionNotTheLoop() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let reported = ReportedErrors()
+        reported.install(on: loop)
+        let (lostWith, stillRunning) = try loop.runUntilComplete { () async throws -> (String, Bool) in
+            let (listener, port) = try loopbackListener()
+            defer { close(listener) }
+            let accepted = try asyncio.createTask { try await loop.sockAccept(listener).0 }
+            let log = EventLog()
+            final class Client: ConnectionProtocol {
+                let log: EventLog
+                init(_ log: EventLog) { self.log = log }
+                func dataReceived(_ data: [UInt8]) {}
+                func connectionLost(_ error: (any Error)?) { log.add(error.map { "\($0)" } ?? "nil") }
+            }
+            let (transport, _) = try await loop.createConnection({ Client(log) }, host: "127.0.0.1", port: port)
+            transport.pauseReading()                                 // so EOF is not seen first
+            close(try await accepted.value)                          // the peer goes away
+            for _ in 0..<50 where !transport.isClosing() {
+                try transport.write([UInt8](repeating: 0, count: 64 * 1024))
+                try await asyncio.sleep(0.01)
+            }
+            try await asyncio.sleep(0.05)
+            let ticked = try await asyncio.waitFor(timeout: 1) { () async throws -> Bool in
+                try await asyncio.sleep(0.01)
+                return true
+            }
+            return (log.entries.first ?? "not lost", ticked)
+        }
+        #expect(lostWith == "\(OSError(code: EPIPE))" || lostWith == "\(OSError(code: ECONNRESET))")
+        #expect(stillRunning)
+        #expect(reported.messages.isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func noDescriptorLeaksAcrossConnectsFailuresAndCancellations() throws {
+        let before = openDescriptorCount()
+        let loop = EventLoop()
+        try loop.runUntilComplete {
+            let server = try await asyncio.startServer({ reader, writer in
+                _ = try await reader.read()
+                writer.close()
+            }, host: "127.0.0.1", port: 0)
+            let port = server.addresses[0].port!
+            for _ in 0..<5 {                                             // clean connections
+                let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
+                writer.close()
+                try await writer.waitClosed()
+            }
+            let (deadListener, deadPort) = try loopbackListener()
+            close(deadListener)
+            for _ in 0..<5 {                                             // refused connections
+                do { _ = try await asyncio.openConnection(host: "127.0.0.1", port: deadPort) } catch is OSError {}
+            }
+            for _ in 0..<5 {                                             // cancelled while reading
+                let task = try asyncio.createTask { () async throws -> Void in
+                    let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
+                    defer { writer.close() }
+                    _ = try await reader.read()
+                }
+                try await asyncio.sleep(0.01)
+                task.cancel()
+                _ = try? await task.value
+            }
+            try await asyncio.sleep(0.05)
+            server.close()
+            try await server.waitClosed()
+        }
+        try loop.close()
+        #expect(openDescriptorCount() == before)
+    }
+}

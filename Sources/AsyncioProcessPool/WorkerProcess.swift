@@ -1,4 +1,5 @@
 // One worker process: started with posix_spawn, spoken to with length-prefixed JSON over pipes.
+import Asyncio
 import CAsyncio
 import Foundation
 import Glibc
@@ -36,8 +37,10 @@ final class WorkerProcess: @unchecked Sendable {
         environment[Self.environmentKey] = "1"
         let envStrings = environment.map { "\($0.key)=\($0.value)" }
         var pid = pid_t()
-        let status = withCStrings([program]) { argv in
-            withCStrings(envStrings) { envp in posix_spawn(&pid, program, &actions, nil, argv, envp) }
+        let status = withCStringArray([program]) { argv in
+            withCStringArray(envStrings) { envp in
+                withCleanSpawnAttributes { attributes in posix_spawn(&pid, program, &actions, attributes, argv, envp) }
+            }
         }
         close(requestPipe[0])
         close(replyPipe[1])
@@ -111,12 +114,4 @@ enum FrameIO {
         }
         return data
     }
-}
-
-/// Calls `body` with a NULL-terminated C array of the strings.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return body(pointers)
 }

@@ -66,6 +66,14 @@ int casyncio_accept(int fd, void *address, unsigned int *length) {
     return accept4(fd, (struct sockaddr *)address, (socklen_t *)length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
+int casyncio_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return (int)syscall(434, pid, 0);
+#endif
+}
+
 void casyncio_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 
 int casyncio_is_main_thread(void) { return getpid() == (pid_t)syscall(SYS_gettid); }

@@ -1,7 +1,8 @@
 // SocketTransport: a stream socket driven by the loop's selector (asyncio's _SelectorSocketTransport).
 import Glibc
 
-/// The transport of a connected stream socket. Owned by the loop thread.
+/// The transport of a connected stream socket, or of a pipe end (`isSocket` false: read/write
+/// instead of recv/send; a write-only pipe is not read). Owned by the loop thread.
 final class SocketTransport: Transport, @unchecked Sendable {
     static let maxRead = 256 * 1024
 
@@ -21,15 +22,29 @@ final class SocketTransport: Transport, @unchecked Sendable {
     /// The server that accepted the connection, told when it ends.
     weak var server: Server?
 
-    init(loop: EventLoop, fd: Int32, protocolObject: any ConnectionProtocol, peer: SocketAddress?) {
+    private let isSocket: Bool
+    private let reads: Bool
+
+    init(loop: EventLoop, fd: Int32, protocolObject: any ConnectionProtocol, peer: SocketAddress?,
+         isSocket: Bool = true, reads: Bool = true) {
         self.loop = loop
         self.fd = fd
         self.protocolObject = protocolObject
         self.peer = peer
+        self.isSocket = isSocket
+        self.reads = reads
         loop.scheduleInternal { [self] in
             self.protocolObject?.connectionMade(self)
-            if !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
+            if reads && !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
         }
+    }
+
+    private func receive(_ raw: UnsafeMutableRawBufferPointer) -> Int {
+        isSocket ? recv(fd, raw.baseAddress, raw.count, 0) : Glibc.read(fd, raw.baseAddress, raw.count)
+    }
+
+    private func transmit(_ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+        isSocket ? send(fd, pointer, count, Int32(MSG_NOSIGNAL)) : Glibc.write(fd, pointer, count)
     }
 
     // MARK: Reading
@@ -38,7 +53,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         if closing { return }
         var data = [UInt8](repeating: 0, count: Self.maxRead)
         let (count, error) = data.withUnsafeMutableBytes { raw in
-            let result = recv(fd, raw.baseAddress, raw.count, 0)
+            let result = receive(raw)
             return (result, errno)
         }
         if count < 0 {
@@ -48,7 +63,8 @@ final class SocketTransport: Transport, @unchecked Sendable {
         }
         if count == 0 {
             let keepOpen = protocolObject?.eofReceived() ?? false
-            if keepOpen { loop.removeReader(fd) } else { close() }
+            // A pipe has nothing left after EOF: it always closes.
+            if keepOpen && isSocket { loop.removeReader(fd) } else { close() }
             return
         }
         data.removeLast(data.count - count)
@@ -62,7 +78,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
     }
 
     func resumeReading() {
-        if closing || !readingPaused { return }
+        if closing || !readingPaused || !reads { return }
         readingPaused = false
         _ = try? loop.addReader(fd) { [self] in readReady() }
     }
@@ -77,7 +93,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         var rest = data[...]
         if pending == 0 {
             let (sent, error) = data.withUnsafeBytes { raw in
-                let result = send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                let result = transmit(raw.baseAddress!, raw.count)
                 return (result, errno)
             }
             if sent < 0 {
@@ -99,7 +115,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
 
     private func writeReady() {
         let (sent, error) = buffer.withUnsafeBytes { raw in
-            let result = send(fd, raw.baseAddress! + bufferOffset, raw.count - bufferOffset, Int32(MSG_NOSIGNAL))
+            let result = transmit(raw.baseAddress! + bufferOffset, raw.count - bufferOffset)
             return (result, errno)
         }
         if sent < 0 {
@@ -124,7 +140,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
             if closing {
                 finish(nil)
             } else if eofRequested {
-                shutdown(fd, Int32(SHUT_WR))
+                shutWrite()
             }
         }
     }
@@ -132,7 +148,12 @@ final class SocketTransport: Transport, @unchecked Sendable {
     func writeEOF() {
         if closing || eofRequested { return }
         eofRequested = true
-        if pending == 0 { shutdown(fd, Int32(SHUT_WR)) }
+        if pending == 0 { shutWrite() }
+    }
+
+    /// Half close: shutdown for a socket; for a pipe, closing it is the only EOF there is.
+    private func shutWrite() {
+        if isSocket { shutdown(fd, Int32(SHUT_WR)) } else { close() }
     }
 
     func canWriteEOF() -> Bool { true }

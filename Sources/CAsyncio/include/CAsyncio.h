@@ -39,6 +39,9 @@ int casyncio_pipe_cloexec(int fds[2]);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the new fd or -1 with errno set.
 int casyncio_accept(int fd, void *address, unsigned int *length);
 
+/// A pidfd for `pid` (Linux 5.3+), close-on-exec; -1 when the kernel has none.
+int casyncio_pidfd_open(int pid);
+
 /// Names the calling thread (at most 15 bytes are kept).
 void casyncio_set_thread_name(const char *name);
 

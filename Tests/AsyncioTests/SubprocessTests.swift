@@ -1,0 +1,85 @@
+// Subprocesses: pipes as streams, communicate, exit codes, signals, waiting and cancelling.
+@testable import Asyncio
+import Foundation
+import Testing
+
+@Suite struct SubprocessTests {
+    @Test(.timeLimit(.minutes(1))) func communicateWithCat() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let (out, code) = try loop.runUntilComplete { () async throws -> (String, Int32) in
+            let cat = try await asyncio.createSubprocessExec("cat", stdin: .pipe, stdout: .pipe)
+            let (out, _) = try await cat.communicate(Array("through cat\n".utf8))
+            return (String(decoding: out ?? [], as: UTF8.self), cat.returncode ?? -100)
+        }
+        #expect(out == "through cat\n" && code == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func shellStreamsExitCodeAndStderrToStdout() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let results = try loop.runUntilComplete { () async throws -> [String] in
+            let shell = try await asyncio.createSubprocessShell("echo out; echo err >&2; exit 3", stdout: .pipe, stderr: .pipe)
+            let (out, err) = try await shell.communicate()
+            let merged = try await asyncio.createSubprocessShell("echo one; echo two >&2", stdout: .pipe, stderr: .stdout)
+            let mergedOut = try await merged.stdout!.read()
+            let mergedCode = try await merged.wait()
+            let silent = try await asyncio.createSubprocessShell("echo hidden", stdout: .devnull)
+            return [String(decoding: out ?? [], as: UTF8.self), String(decoding: err ?? [], as: UTF8.self), "\(shell.returncode!)",
+                    String(decoding: mergedOut, as: UTF8.self), "\(mergedCode)", "\(try await silent.wait())"]
+        }
+        #expect(results == ["out\n", "err\n", "3", "one\ntwo\n", "0", "0"])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func readLinesAsTheyCome() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let lines = try loop.runUntilComplete { () async throws -> [String] in
+            let child = try await asyncio.createSubprocessShell("for i in 1 2 3; do echo line $i; done", stdout: .pipe)
+            var lines: [String] = []
+            for try await line in child.stdout!.lines { lines.append(String(decoding: line, as: UTF8.self)) }
+            _ = try await child.wait()
+            return lines
+        }
+        #expect(lines == ["line 1\n", "line 2\n", "line 3\n"])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func killTerminateAndACancelledWaitLeavesItWaitable() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let codes = try loop.runUntilComplete { () async throws -> [Int32] in
+            let sleeper = try await asyncio.createSubprocessExec("sleep", ["30"])
+            let waiting = try asyncio.createTask { try await sleeper.wait() }
+            try await asyncio.sleep(0.05)
+            waiting.cancel()
+            _ = try? await waiting.value                       // the wait is cancelled ...
+            #expect(sleeper.returncode == nil)                 // ... the child is not
+            try sleeper.kill()
+            let killed = try await sleeper.wait()               // and it is still waitable
+            let other = try await asyncio.createSubprocessExec("sleep", ["30"])
+            try other.terminate()
+            return [killed, try await other.wait()]
+        }
+        #expect(codes == [-SIGKILL, -SIGTERM])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func communicateIgnoresAChildThatDoesNotReadStdin() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let code = try loop.runUntilComplete { () async throws -> Int32 in
+            let child = try await asyncio.createSubprocessExec("true", stdin: .pipe)
+            try await asyncio.sleep(0.05)                      // it has exited; its stdin is gone
+            _ = try await child.communicate([UInt8](repeating: 1, count: 1 << 20))
+            return child.returncode!
+        }
+        #expect(code == 0)
+    }
+
+    @Test func aMissingProgramFailsWithAnOSError() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        #expect(throws: OSError(code: ENOENT)) {
+            try loop.runUntilComplete { _ = try await asyncio.createSubprocessExec("no-such-program-here") }
+        }
+    }
+}

@@ -22,6 +22,7 @@ let package = Package(
         .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
+        .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: ["Asyncio", "AsyncioProcessPool", .product(name: "Logging", package: "swift-log")]

@@ -3,6 +3,8 @@
 #include "CAsyncio.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -72,6 +74,40 @@ int casyncio_pidfd_open(int pid) {
 #else
     return (int)syscall(434, pid, 0);
 #endif
+}
+
+static volatile int signal_fd = -1;
+
+static void casyncio_signal_handler(int signo) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signo;
+    if (signal_fd >= 0) { ssize_t ignored = write(signal_fd, &byte, 1); (void)ignored; }
+    errno = saved;
+}
+
+void casyncio_signal_set_fd(int fd) { signal_fd = fd; }
+
+int casyncio_signal_catch(int signo) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = casyncio_signal_handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signo, &action, 0);
+}
+
+int casyncio_signal_default(int signo) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signo, &action, 0);
+}
+
+int casyncio_signal_is_default(int signo) {
+    struct sigaction action;
+    if (sigaction(signo, 0, &action) != 0) return 0;
+    return action.sa_handler == SIG_DFL;
 }
 
 void casyncio_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }

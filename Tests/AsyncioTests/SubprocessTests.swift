@@ -83,3 +83,39 @@ import Testing
         }
     }
 }
+
+@Suite struct SignalTests {
+    @Test func signalHandlersRunOnTheLoop() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        try loop.addSignalHandler(SIGUSR1) { log.add("usr1 on the loop"); loop.stop() }
+        try loop.callSoon { kill(getpid(), SIGUSR1) }
+        try loop.callLater(10) { log.add("timeout"); loop.stop() }
+        try loop.runForever()
+        #expect(log.entries == ["usr1 on the loop"])
+        #expect(loop.removeSignalHandler(SIGUSR1))
+        #expect(!loop.removeSignalHandler(SIGUSR1))
+        #expect(throws: ValueError.self) { try loop.addSignalHandler(SIGKILL) {} }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func ctrlCCancelsTheMainTaskAndRunThrowsKeyboardInterrupt() throws {
+        let program = try #require(SeedExamplesTests.executable("SignalCheck"), "build the products first (swift build)")
+        let process = Process()
+        process.executableURL = program
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var output = ""
+        while !output.contains("ready\n") {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            output += String(decoding: byte, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        output += String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(output == "ready\nmain cancelled\nKeyboardInterrupt\n")
+        #expect(process.terminationStatus == 130)
+    }
+}

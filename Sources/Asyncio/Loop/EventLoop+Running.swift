@@ -43,6 +43,7 @@ extension EventLoop {
             callExceptionHandler(ExceptionContext(message: "Task was destroyed but it is pending!", future: task))
             unregister(task)
         }
+        if let signals { for signal in Array(signals.handlers.keys) { removeSignalHandler(signal) } }
         closedFlag.store(true, ordering: .releasing)
         defaultExecutor?.shutdown(wait: false)
         defaultExecutor = nil
@@ -66,18 +67,19 @@ extension EventLoop {
                     dispatchIO(fd, events)
                 }
             }
-            if !sawIO {
+            // (The poll may also have run main-queue work that made tasks ready.)
+            if !sawIO && ready.isEmpty && !inbox.mayHaveItems {
                 let timeout = clock.blockingTime(until: timers.first?.when, waitingForThreads: threadWorkPending > 0)
                 poller.wait(timeout: timeout, onIO: dispatchIO)
             }
             iterationsSincePoll = 0
-        } else if !selector.isEmpty {
+        } else if selector.count > (signals == nil ? 0 : 1) {
             poller.wait(timeout: 0, onIO: dispatchIO)     // I/O is polled every iteration, as asyncio
-        } else if poller.watchesMainQueue {
-            iterationsSincePoll &+= 1
+        } else if poller.watchesMainQueue || signals != nil {
+            iterationsSincePoll &+= 1                     // rare events: every 64 busy iterations
             if iterationsSincePoll >= 64 {
                 iterationsSincePoll = 0
-                poller.wait(timeout: 0)
+                poller.wait(timeout: 0, onIO: dispatchIO)
             }
         }
         if inbox.mayHaveItems {

@@ -25,6 +25,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
     @exclusivity(unchecked) var defaultExecutorShutDown = false
+    /// Signal handlers and their pipe, once one was added.
+    var signals: SignalState?
     /// The file descriptors watched by epoll, with their readers and writers.
     @exclusivity(unchecked) var selector: [Int32: FDRegistration] = [:]
     /// Work on other threads that this loop waits to hear back from (`wrapFuture`).

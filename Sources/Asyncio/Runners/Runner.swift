@@ -1,5 +1,6 @@
 // Runner and asyncio.run: run a main coroutine on a fresh loop from synchronous code, then shut down.
 import CAsyncio
+import Glibc
 
 /// Runs async code on one loop from synchronous code, several times if wanted (asyncio.Runner).
 ///
@@ -51,7 +52,26 @@ public final class Runner {
         }
         let loop = try getLoop()
         let task = try loop.createTask(body, fileID: fileID, line: line, function: function)
-        return try loop.runUntilComplete(task)
+        // Ctrl-C cancels the main task, as asyncio does; a second one gets the default action.
+        var interrupted = false
+        let handlesInterrupt = casyncio_signal_is_default(SIGINT) == 1
+        if handlesInterrupt {
+            try loop.addSignalHandler(SIGINT) {
+                if interrupted || task.done() {
+                    loop.removeSignalHandler(SIGINT)
+                    Glibc.kill(getpid(), SIGINT)
+                    return
+                }
+                interrupted = true
+                task.cancel()
+            }
+        }
+        defer { if handlesInterrupt { loop.removeSignalHandler(SIGINT) } }
+        do {
+            return try loop.runUntilComplete(task)
+        } catch is CancelledError where interrupted {
+            throw KeyboardInterrupt()
+        }
     }
 
     /// Cancels the remaining tasks and waits for them, then closes the loop. Idempotent.

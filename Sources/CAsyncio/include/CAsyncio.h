@@ -42,6 +42,15 @@ int casyncio_accept(int fd, void *address, unsigned int *length);
 /// A pidfd for `pid` (Linux 5.3+), close-on-exec; -1 when the kernel has none.
 int casyncio_pidfd_open(int pid);
 
+/// Signals: the C handler writes the signal number to `fd` (a non-blocking pipe), nothing else.
+void casyncio_signal_set_fd(int fd);
+/// Catches `signo` with that handler. Returns 0 or -1 with errno set.
+int casyncio_signal_catch(int signo);
+/// Restores the default action of `signo`.
+int casyncio_signal_default(int signo);
+/// 1 when `signo` has its default action now.
+int casyncio_signal_is_default(int signo);
+
 /// Names the calling thread (at most 15 bytes are kept).
 void casyncio_set_thread_name(const char *name);
 

@@ -235,6 +235,45 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 }
 
+/// Receives into one small buffer of its own, checking every byte.
+final class SmallBufferReceiver: BufferedProtocol {
+    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 1)
+    var total = 0
+    var calls = 0
+    var intact = true
+    let done: Future<(Int, Int, Bool)>
+    init(loop: EventLoop) { done = loop.createFuture() }
+    deinit { storage.deallocate() }
+    func getBuffer(_ sizeHint: Int) -> UnsafeMutableRawBufferPointer { storage }
+    func bufferUpdated(_ count: Int) {
+        for index in 0..<count where storage[index] != UInt8((total + index) % 251) { intact = false }
+        total += count
+        calls += 1
+    }
+    func eofReceived() -> Bool { try? done.setResult((total, calls, intact)); return false }
+}
+
+@Suite struct BufferedProtocolTests {
+    @Test(.timeLimit(.minutes(1))) func aBufferedProtocolReceivesIntoItsOwnMemory() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let (total, calls, intact) = try loop.runUntilComplete { () async throws -> (Int, Int, Bool) in
+            var receiver: SmallBufferReceiver?
+            let server = try await loop.createServer({ let made = SmallBufferReceiver(loop: loop); receiver = made; return made }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: server.addresses[0].port!)
+            try writer.write((0..<100_000).map { UInt8($0 % 251) })
+            writer.writeEOF()
+            try await writer.drain()
+            while receiver == nil { try await asyncio.sleep(0.001) }
+            return try await receiver!.done.value
+        }
+        #expect(total == 100_000)
+        #expect(calls >= 100_000 / 16)
+        #expect(intact)
+    }
+}
+
 /// The address a socket is bound to.
 func SocketAddressOf(_ fd: Int32) -> SocketAddress {
     var storage = sockaddr_storage()

@@ -5,7 +5,7 @@ import Glibc
 extension EventLoop {
     /// Connects to `host`:`port` (trying each resolved address) and wires the socket to a new
     /// protocol (asyncio's `create_connection`). Returns once `connectionMade` has run.
-    nonisolated(nonsending) public func createConnection<P: ConnectionProtocol>(
+    nonisolated(nonsending) public func createConnection<P: BaseProtocol>(
         _ makeProtocol: () -> P, host: String, port: Int
     ) async throws -> (any Transport, P) {
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue))
@@ -24,7 +24,7 @@ extension EventLoop {
     }
 
     /// Connects to the Unix-domain socket at `path` (asyncio's `create_unix_connection`).
-    nonisolated(nonsending) public func createUnixConnection<P: ConnectionProtocol>(
+    nonisolated(nonsending) public func createUnixConnection<P: BaseProtocol>(
         _ makeProtocol: () -> P, path: String
     ) async throws -> (any Transport, P) {
         try await connect(AF_UNIX, .unix(path: path), makeProtocol)
@@ -33,7 +33,7 @@ extension EventLoop {
     /// Listens on the Unix-domain socket `path` (asyncio's `create_unix_server`). A stale
     /// socket file left at `path` is removed first.
     nonisolated(nonsending) public func createUnixServer(
-        _ makeProtocol: @escaping () -> any ConnectionProtocol, path: String,
+        _ makeProtocol: @escaping () -> any BaseProtocol, path: String,
         backlog: Int = 100, startServing: Bool = true
     ) async throws -> Server {
         var status = stat()
@@ -45,7 +45,7 @@ extension EventLoop {
     }
 
     /// Opens a non-blocking socket, connects it, and wires it to a new protocol.
-    nonisolated(nonsending) private func connect<P: ConnectionProtocol>(
+    nonisolated(nonsending) private func connect<P: BaseProtocol>(
         _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P
     ) async throws -> (any Transport, P) {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -87,7 +87,7 @@ extension EventLoop {
     /// protocol for each connection (asyncio's `create_server`). Starts serving at once unless
     /// `startServing` is false.
     nonisolated(nonsending) public func createServer(
-        _ makeProtocol: @escaping () -> any ConnectionProtocol, host: String?, port: Int,
+        _ makeProtocol: @escaping () -> any BaseProtocol, host: String?, port: Int,
         backlog: Int = 100, reuseAddress: Bool = true, reusePort: Bool = false, startServing: Bool = true
     ) async throws -> Server {
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue), flags: AI_PASSIVE)

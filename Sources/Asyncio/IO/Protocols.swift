@@ -32,6 +32,22 @@ extension ConnectionProtocol {
     public func eofReceived() -> Bool { false }
 }
 
+/// A stream protocol that receives into its own memory (asyncio.BufferedProtocol): the transport
+/// asks for a buffer, reads into it, and says how many bytes arrived. No copy per read.
+public protocol BufferedProtocol: BaseProtocol {
+    /// A buffer to read into, of any size (at least 1 byte); `sizeHint` is what the transport
+    /// would like. It must stay valid until `bufferUpdated` returns.
+    func getBuffer(_ sizeHint: Int) -> UnsafeMutableRawBufferPointer
+    /// `count` bytes were written at the start of the last buffer.
+    func bufferUpdated(_ count: Int)
+    /// As `ConnectionProtocol.eofReceived`.
+    func eofReceived() -> Bool
+}
+
+extension BufferedProtocol {
+    public func eofReceived() -> Bool { false }
+}
+
 /// The transport side of a connection (asyncio.Transport), used from the loop thread.
 public protocol Transport: AnyObject {
     /// Queues `data` for sending; never blocks. Throws after `writeEOF()`.

@@ -4,7 +4,7 @@ import Glibc
 /// A listening server (asyncio.Server). Owned by its loop's thread.
 public final class Server: @unchecked Sendable {
     private let loop: EventLoop
-    private let makeProtocol: () -> any ConnectionProtocol
+    private let makeProtocol: () -> any BaseProtocol
     private let backlog: Int
     /// The listening socket descriptors.
     public private(set) var sockets: [Int32]
@@ -13,7 +13,7 @@ public final class Server: @unchecked Sendable {
     private var closedWaiters: [Future<Void>] = []
     private var closed = false
 
-    init(loop: EventLoop, sockets: [Int32], backlog: Int, makeProtocol: @escaping () -> any ConnectionProtocol) {
+    init(loop: EventLoop, sockets: [Int32], backlog: Int, makeProtocol: @escaping () -> any BaseProtocol) {
         self.loop = loop
         self.sockets = sockets
         self.backlog = backlog

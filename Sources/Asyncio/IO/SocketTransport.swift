@@ -8,7 +8,10 @@ final class SocketTransport: Transport, @unchecked Sendable {
 
     private let loop: EventLoop
     let fd: Int32
-    private var protocolObject: (any ConnectionProtocol)?
+    private var protocolObject: (any BaseProtocol)?
+    /// The protocol as the kind it is (looked up once, not per read).
+    private var streamProtocol: (any ConnectionProtocol)?
+    private var bufferedProtocol: (any BufferedProtocol)?
     private var buffer: [UInt8] = []
     private var bufferOffset = 0
     private var closing = false
@@ -25,11 +28,13 @@ final class SocketTransport: Transport, @unchecked Sendable {
     private let isSocket: Bool
     private let reads: Bool
 
-    init(loop: EventLoop, fd: Int32, protocolObject: any ConnectionProtocol, peer: SocketAddress?,
+    init(loop: EventLoop, fd: Int32, protocolObject: any BaseProtocol, peer: SocketAddress?,
          isSocket: Bool = true, reads: Bool = true) {
         self.loop = loop
         self.fd = fd
         self.protocolObject = protocolObject
+        streamProtocol = protocolObject as? any ConnectionProtocol
+        bufferedProtocol = protocolObject as? any BufferedProtocol
         self.peer = peer
         self.isSocket = isSocket
         self.reads = reads
@@ -51,6 +56,23 @@ final class SocketTransport: Transport, @unchecked Sendable {
 
     private func readReady() {
         if closing { return }
+        if let bufferedProtocol {
+            let buffer = bufferedProtocol.getBuffer(Self.maxRead)
+            guard buffer.count > 0 else {
+                fatalError(TransportError.emptyBuffer)
+                return
+            }
+            let count = receive(buffer)
+            let error = errno
+            if count > 0 {
+                bufferedProtocol.bufferUpdated(count)
+            } else if count == 0 {
+                eofArrived(bufferedProtocol.eofReceived())
+            } else if error != EAGAIN && error != EWOULDBLOCK && error != EINTR {
+                fatalError(OSError(code: error))
+            }
+            return
+        }
         var data = [UInt8](repeating: 0, count: Self.maxRead)
         let (count, error) = data.withUnsafeMutableBytes { raw in
             let result = receive(raw)
@@ -62,13 +84,17 @@ final class SocketTransport: Transport, @unchecked Sendable {
             return
         }
         if count == 0 {
-            let keepOpen = protocolObject?.eofReceived() ?? false
-            // A pipe has nothing left after EOF: it always closes.
-            if keepOpen && isSocket { loop.removeReader(fd) } else { close() }
+            eofArrived(streamProtocol?.eofReceived() ?? false)
             return
         }
         data.removeLast(data.count - count)
-        protocolObject?.dataReceived(data)
+        streamProtocol?.dataReceived(data)
+    }
+
+    /// The peer closed its side: keep half open if the protocol asked to (sockets only: a pipe
+    /// has nothing left after EOF).
+    private func eofArrived(_ keepOpen: Bool) {
+        if keepOpen && isSocket { loop.removeReader(fd) } else { close() }
     }
 
     func pauseReading() {
@@ -225,6 +251,8 @@ final class SocketTransport: Transport, @unchecked Sendable {
         guard let protocolObject else { return }
         lost = true
         self.protocolObject = nil
+        streamProtocol = nil
+        bufferedProtocol = nil
         defer {
             loop.removeReader(fd)
             loop.removeWriter(fd)
@@ -253,5 +281,11 @@ final class SocketTransport: Transport, @unchecked Sendable {
 /// Misuse of a transport (Python raises RuntimeError).
 public enum TransportError: Error, Equatable, CustomStringConvertible, Sendable {
     case writeAfterEOF
-    public var description: String { "Cannot call write() after write_eof()" }
+    case emptyBuffer
+    public var description: String {
+        switch self {
+        case .writeAfterEOF: "Cannot call write() after write_eof()"
+        case .emptyBuffer: "get_buffer() returned an empty buffer"
+        }
+    }
 }

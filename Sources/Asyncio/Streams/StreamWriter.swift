@@ -150,7 +150,7 @@ extension asyncio {
     static func streamProtocolFactory(
         _ loop: EventLoop, _ limit: Int,
         _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void
-    ) -> () -> any ConnectionProtocol {
+    ) -> () -> any BaseProtocol {
         {
             StreamProtocol(reader: StreamReader(limit: limit), loop: loop) { reader, writer in
                 _ = try? loop.createTask { try await clientConnected(reader, writer) }

@@ -1,6 +1,7 @@
 // gather: run awaitables concurrently and collect their results in argument order.
 
 /// The future a gather waits on (asyncio's `_GatheringFuture`): cancelling it cancels every child.
+/// Owned by the loop thread, like every future.
 final class GatheringFuture: Future<Void>, @unchecked Sendable {
     let children: [AnyFuture]
     var cancelRequested = false

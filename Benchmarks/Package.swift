@@ -9,6 +9,12 @@ let package = Package(
     name: "AsyncioBenchmarks",
     dependencies: [.package(path: "..")],
     targets: [
+        .executableTarget(name: "EchoClient"),
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         .executableTarget(
             name: "MicroBench",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],

@@ -73,11 +73,9 @@ final class SocketTransport: Transport, @unchecked Sendable {
             }
             return
         }
-        var data = [UInt8](repeating: 0, count: Self.maxRead)
-        let (count, error) = data.withUnsafeMutableBytes { raw in
-            let result = receive(raw)
-            return (result, errno)
-        }
+        let scratch = loop.readBuffer
+        let count = receive(scratch)
+        let error = errno
         if count < 0 {
             if error == EAGAIN || error == EWOULDBLOCK || error == EINTR { return }
             fatalError(OSError(code: error))
@@ -87,8 +85,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
             eofArrived(streamProtocol?.eofReceived() ?? false)
             return
         }
-        data.removeLast(data.count - count)
-        streamProtocol?.dataReceived(data)
+        streamProtocol?.dataReceived(Array(UnsafeRawBufferPointer(rebasing: scratch[0..<count])))
     }
 
     /// The peer closed its side: keep half open if the protocol asked to (sockets only: a pipe

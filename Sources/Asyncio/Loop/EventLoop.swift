@@ -25,6 +25,15 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
     @exclusivity(unchecked) var defaultExecutorShutDown = false
+    /// One read buffer for every stream transport of the loop (they read one at a time), made on
+    /// first use and freed with the loop.
+    private var readBufferStorage: UnsafeMutableRawBufferPointer?
+    var readBuffer: UnsafeMutableRawBufferPointer {
+        if let readBufferStorage { return readBufferStorage }
+        let made = UnsafeMutableRawBufferPointer.allocate(byteCount: SocketTransport.maxRead, alignment: 16)
+        readBufferStorage = made
+        return made
+    }
     /// Signal handlers and their pipe, once one was added.
     var signals: SignalState?
     /// The file descriptors watched by epoll, with their readers and writers.
@@ -60,6 +69,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 
     deinit {
         if !closedFlag.load(ordering: .relaxed) { poller.close() }
+        readBufferStorage?.deallocate()
     }
 
     /// The loop's current time (asyncio's `loop.time()`).

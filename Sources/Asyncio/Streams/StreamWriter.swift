@@ -153,7 +153,15 @@ extension asyncio {
     ) -> () -> any BaseProtocol {
         {
             StreamProtocol(reader: StreamReader(limit: limit), loop: loop) { reader, writer in
-                _ = try? loop.createTask { try await clientConnected(reader, writer) }
+                // As asyncio: an error of the handler goes to the exception handler and closes.
+                let task = try? loop.createTask { try await clientConnected(reader, writer) }
+                task?.addDoneCallback { task in
+                    if !task.cancelled(), let error = try? task.exception() {
+                        loop.callExceptionHandler(ExceptionContext(
+                            message: "Unhandled exception in client_connected_cb", error: error, future: task))
+                    }
+                    writer.transport.close()
+                }
             }
         }
     }

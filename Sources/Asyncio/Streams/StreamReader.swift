@@ -8,7 +8,9 @@ public final class StreamReader: @unchecked Sendable {
     /// asyncio's default limit: 64 KiB.
     public static let defaultLimit = 64 * 1024
 
+    /// Received bytes; the unread ones start at `head` (consumed bytes are dropped in bulk).
     private var buffer: [UInt8] = []
+    private var head = 0
     private var eof = false
     private var waiter: Future<Void>?
     private var failure: (any Error)?
@@ -23,7 +25,25 @@ public final class StreamReader: @unchecked Sendable {
     public func exception() -> (any Error)? { failure }
 
     /// True when EOF was seen and the buffer is empty.
-    public func atEOF() -> Bool { eof && buffer.isEmpty }
+    public func atEOF() -> Bool { eof && available == 0 }
+
+    /// Unread bytes.
+    private var available: Int { buffer.count - head }
+
+    /// Removes and returns the next `count` unread bytes.
+    private func take(_ count: Int) -> [UInt8] {
+        let data = Array(buffer[head..<(head + count)])
+        head += count
+        if head == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 * 1024 && head * 2 >= buffer.count {
+            buffer.removeFirst(head)
+            head = 0
+        }
+        maybeResumeTransport()
+        return data
+    }
 
     // MARK: Fed by the protocol
 
@@ -34,7 +54,7 @@ public final class StreamReader: @unchecked Sendable {
         if data.isEmpty { return }
         buffer += data
         wakeWaiter()
-        if let transport, !paused, buffer.count > 2 * limit {
+        if let transport, !paused, available > 2 * limit {
             transport.pauseReading()
             paused = true
         }
@@ -59,7 +79,7 @@ public final class StreamReader: @unchecked Sendable {
     }
 
     private func maybeResumeTransport() {
-        if paused && buffer.count <= limit {
+        if paused && available <= limit {
             paused = false
             transport?.resumeReading()
         }
@@ -92,12 +112,8 @@ public final class StreamReader: @unchecked Sendable {
                 all += block
             }
         }
-        if buffer.isEmpty && !eof { try await waitForData("read") }
-        let count = min(n, buffer.count)
-        let data = Array(buffer[0..<count])
-        buffer.removeFirst(count)
-        maybeResumeTransport()
-        return data
+        if available == 0 && !eof { try await waitForData("read") }
+        return take(min(n, available))
     }
 
     /// Exactly `n` bytes; at EOF before that, `IncompleteReadError` with what was read.
@@ -105,18 +121,11 @@ public final class StreamReader: @unchecked Sendable {
         if n < 0 { throw ValueError("readexactly size can not be less than zero") }
         if let failure { throw failure }
         if n == 0 { return [] }
-        while buffer.count < n {
-            if eof {
-                let partial = buffer
-                buffer = []
-                throw IncompleteReadError(partial: partial, expected: n)
-            }
+        while available < n {
+            if eof { throw IncompleteReadError(partial: take(available), expected: n) }
             try await waitForData("readexactly")
         }
-        let data = Array(buffer[0..<n])
-        buffer.removeFirst(n)
-        maybeResumeTransport()
-        return data
+        return take(n)
     }
 
     /// One line including its "\n"; at EOF, whatever is left (possibly empty).
@@ -142,38 +151,32 @@ public final class StreamReader: @unchecked Sendable {
         if let failure { throw failure }
         var offset = 0
         while true {
-            if buffer.count - offset >= shortest {
+            if available - offset >= shortest {
                 if let (index, length) = find(sorted, from: offset) {
                     if index > limit {
                         throw LimitOverrunError(message: "Separator is found, but chunk is longer than limit", consumed: index)
                     }
-                    let data = Array(buffer[0..<(index + length)])
-                    buffer.removeFirst(index + length)
-                    maybeResumeTransport()
-                    return data
+                    return take(index + length)
                 }
-                offset = max(0, buffer.count + 1 - longest)
+                offset = max(0, available + 1 - longest)
                 if offset > limit {
                     throw LimitOverrunError(message: "Separator is not found, and chunk exceed the limit", consumed: offset)
                 }
             }
-            if eof {
-                let partial = buffer
-                buffer = []
-                throw IncompleteReadError(partial: partial, expected: nil)
-            }
+            if eof { throw IncompleteReadError(partial: take(available), expected: nil) }
             try await waitForData("readuntil")
         }
     }
 
-    /// The earliest match of any separator at or after `offset`: (index, separator length).
+    /// The earliest match of any separator at or after unread position `offset`:
+    /// (position counted from the first unread byte, separator length).
     private func find(_ separators: [[UInt8]], from offset: Int) -> (Int, Int)? {
         var best: (Int, Int)?
-        for separator in separators where buffer.count >= separator.count {
-            var index = offset
+        for separator in separators where available >= separator.count {
+            var index = head + offset
             while index + separator.count <= buffer.count {
                 if buffer[index] == separator[0] && buffer[index..<(index + separator.count)].elementsEqual(separator) {
-                    if best == nil || index < best!.0 { best = (index, separator.count) }
+                    if best == nil || index - head < best!.0 { best = (index - head, separator.count) }
                     break
                 }
                 index += 1

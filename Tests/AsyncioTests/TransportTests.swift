@@ -275,9 +275,4 @@ final class SmallBufferReceiver: BufferedProtocol {
 }
 
 /// The address a socket is bound to.
-func SocketAddressOf(_ fd: Int32) -> SocketAddress {
-    var storage = sockaddr_storage()
-    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
-    return SocketAddress(storage: storage)!
-}
+func SocketAddressOf(_ fd: Int32) -> SocketAddress { SocketAddress.local(of: fd)! }

@@ -81,11 +81,7 @@ public final class DatagramTransport: @unchecked Sendable {
         switch name {
         case "peername": return remote
         case "socket": return fd
-        case "sockname":
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let status = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            return status == 0 ? SocketAddress(storage: storage) : nil
+        case "sockname": return SocketAddress.local(of: fd)
         default: return nil
         }
     }

@@ -43,38 +43,39 @@ extension EventLoop {
 
     /// Stops watching `fd` for reading. Returns true if a reader was registered.
     @discardableResult
-    public func removeReader(_ fd: Int32) -> Bool {
-        guard let registration = selector[fd], let reader = registration.reader else { return false }
-        reader.cancel()
-        registration.reader = nil
-        update(fd, registration)
-        return true
-    }
+    public func removeReader(_ fd: Int32) -> Bool { removeWatcher(fd, writing: false) }
 
     /// Stops watching `fd` for writing. Returns true if a writer was registered.
     @discardableResult
-    public func removeWriter(_ fd: Int32) -> Bool {
-        guard let registration = selector[fd], let writer = registration.writer else { return false }
-        writer.cancel()
-        registration.writer = nil
+    public func removeWriter(_ fd: Int32) -> Bool { removeWatcher(fd, writing: true) }
+
+    func setReader(_ fd: Int32, _ handle: Handle, once: Bool) throws { try setWatcher(fd, handle, once: once, writing: false) }
+
+    func setWriter(_ fd: Int32, _ handle: Handle, once: Bool) throws { try setWatcher(fd, handle, once: once, writing: true) }
+
+    /// Installs `handle` as the reader (or writer) of `fd`, replacing the previous one.
+    private func setWatcher(_ fd: Int32, _ handle: Handle, once: Bool, writing: Bool) throws {
+        let registration = selector[fd] ?? FDRegistration()
+        if writing {
+            registration.writer?.cancel()
+            registration.writer = handle
+            registration.writerOnce = once
+        } else {
+            registration.reader?.cancel()
+            registration.reader = handle
+            registration.readerOnce = once
+        }
+        try apply(fd, registration)
+    }
+
+    private func removeWatcher(_ fd: Int32, writing: Bool) -> Bool {
+        guard let registration = selector[fd], let handle = writing ? registration.writer : registration.reader else {
+            return false
+        }
+        handle.cancel()
+        if writing { registration.writer = nil } else { registration.reader = nil }
         update(fd, registration)
         return true
-    }
-
-    func setReader(_ fd: Int32, _ handle: Handle, once: Bool) throws {
-        let registration = selector[fd] ?? FDRegistration()
-        registration.reader?.cancel()
-        registration.reader = handle
-        registration.readerOnce = once
-        try apply(fd, registration)
-    }
-
-    func setWriter(_ fd: Int32, _ handle: Handle, once: Bool) throws {
-        let registration = selector[fd] ?? FDRegistration()
-        registration.writer?.cancel()
-        registration.writer = handle
-        registration.writerOnce = once
-        try apply(fd, registration)
     }
 
     private func apply(_ fd: Int32, _ registration: FDRegistration) throws {

@@ -21,16 +21,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The addresses the server listens on (Python's `[s.getsockname() for s in server.sockets]`).
-    public var addresses: [SocketAddress] {
-        sockets.compactMap { fd in
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let status = withUnsafeMutablePointer(to: &storage) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return status == 0 ? SocketAddress(storage: storage) : nil
-        }
-    }
+    public var addresses: [SocketAddress] { sockets.compactMap(SocketAddress.local(of:)) }
 
     /// The loop the server runs on.
     public func getLoop() -> EventLoop { loop }

@@ -81,6 +81,16 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The address socket `fd` is bound to (`getsockname`), or nil.
+    public static func local(of fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return status == 0 ? SocketAddress(storage: storage) : nil
+    }
+
     /// Reads an address the kernel filled in.
     init?(storage: sockaddr_storage) {
         var storage = storage

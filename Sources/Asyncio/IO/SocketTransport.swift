@@ -263,13 +263,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         switch name {
         case "peername": return peer
         case "socket": return fd
-        case "sockname":
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let status = withUnsafeMutablePointer(to: &storage) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return status == 0 ? SocketAddress(storage: storage) : nil
+        case "sockname": return SocketAddress.local(of: fd)
         default: return nil
         }
     }

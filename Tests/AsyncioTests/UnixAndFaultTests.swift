@@ -109,4 +109,36 @@ import Testing
         try loop.close()
         #expect(openDescriptorCount() == before)
     }
+
+    @Test(.timeLimit(.minutes(1))) func aServerOutOfDescriptorsReportsItAndServesAgainLater() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let reported = ReportedErrors()
+        reported.install(on: loop)
+        let log = EventLog()
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
+            defer { server.close() }
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            setNonBlocking(client)
+            defer { close(client) }
+            // Run out of descriptors: the limit just above the highest one open, every gap filled.
+            var saved = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            let highest = (try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).compactMap { Int32($0) }.max()!
+            var tight = saved
+            tight.rlim_cur = rlim_t(highest + 1)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &tight)
+            var hogs: [Int32] = []
+            while case let fd = open("/dev/null", O_RDONLY), fd >= 0 { hogs.append(fd) }
+            try await loop.sockConnect(client, server.addresses[0])   // the kernel completes it
+            try await asyncio.sleep(0.2)                               // accept fails: EMFILE
+            for fd in hogs { close(fd) }
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            try await loop.sockSendall(client, Array("still there?".utf8))
+            return String(decoding: try await loop.sockRecv(client, 100), as: UTF8.self)   // after the back-off
+        }
+        #expect(reply == "echo:still there?")
+        #expect(reported.messages.contains { $0.hasPrefix("socket.accept() out of system resource") })
+    }
 }

@@ -75,6 +75,27 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
         #expect(openDescriptorCount() == before)
     }
 
+    @Test(.timeLimit(.minutes(1))) func serversAndConnectionsOnExistingSockets() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        let reply = try loop.runUntilComplete { () async throws -> String in
+            let (listener, port) = try loopbackListener()
+            let server = try await loop.createServer({ EchoServerProtocol(log: log) }, socket: listener)
+            defer { server.close() }
+            let raw = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            setNonBlocking(raw)
+            try await loop.sockConnect(raw, try SocketAddress(host: "127.0.0.1", port: port))
+            let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, socket: raw)
+            #expect(transport.getExtraInfo("peername") as? SocketAddress == .ipv4(host: "127.0.0.1", port: port))
+            try transport.write(Array("adopted".utf8))
+            try await asyncio.sleep(0.05)
+            transport.close()
+            return String(decoding: try await client.done.value, as: UTF8.self)
+        }
+        #expect(reply == "echo:adopted")
+    }
+
     @Test(.timeLimit(.minutes(1))) func aPythonAsyncioClientTalksToOurServer() throws {
         let loop = EventLoop()
         defer { try? loop.close() }

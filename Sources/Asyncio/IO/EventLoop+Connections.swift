@@ -23,6 +23,36 @@ extension EventLoop {
         throw OSError(code: errors.isEmpty ? EHOSTUNREACH : ((errors.first as? OSError)?.code ?? EHOSTUNREACH))
     }
 
+    /// Wires an already connected stream socket to a new protocol (`create_connection(sock=...)`).
+    /// The descriptor is made non-blocking; the transport owns it from now on.
+    nonisolated(nonsending) public func createConnection<P: BaseProtocol>(
+        _ makeProtocol: () -> P, socket fd: Int32
+    ) async throws -> (any Transport, P) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let protocolObject = makeProtocol()
+        var peerStorage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let hasPeer = withUnsafeMutablePointer(to: &peerStorage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject,
+                                        peer: hasPeer ? SocketAddress(storage: peerStorage) : nil)
+        try await asyncio.sleep(0)
+        return (transport, protocolObject)
+    }
+
+    /// Serves an already bound and listening socket (`create_server(sock=...)`). The descriptor
+    /// is made non-blocking; the server owns it from now on.
+    nonisolated(nonsending) public func createServer(
+        _ makeProtocol: @escaping () -> any BaseProtocol, socket fd: Int32,
+        backlog: Int = 100, startServing: Bool = true
+    ) async throws -> Server {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: makeProtocol)
+        if startServing { try server.startServing() }
+        return server
+    }
+
     /// Connects to the Unix-domain socket at `path` (asyncio's `create_unix_connection`).
     nonisolated(nonsending) public func createUnixConnection<P: BaseProtocol>(
         _ makeProtocol: () -> P, path: String

@@ -141,4 +141,35 @@ import Testing
         #expect(reply == "echo:still there?")
         #expect(reported.messages.contains { $0.hasPrefix("socket.accept() out of system resource") })
     }
+
+    @Test(.timeLimit(.minutes(1))) func aProtocolCallbackThatThrowsIsReportedAndClosesOnlyItsConnection() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let reported = ReportedErrors()
+        reported.install(on: loop)
+        final class Fragile: ConnectionProtocol {
+            let lost: Future<String>
+            init(_ lost: Future<String>) { self.lost = lost }
+            func dataReceived(_ data: [UInt8]) throws { throw Boom(tag: "bad data") }
+            func connectionLost(_ error: (any Error)?) { try? lost.setResult(error.map { "\($0)" } ?? "nil") }
+        }
+        let (lostWith, echo) = try loop.runUntilComplete { () async throws -> (String, String) in
+            let lost = loop.createFuture(of: String.self)
+            let fragile = try await loop.createServer({ Fragile(lost) }, host: "127.0.0.1", port: 0)
+            let healthy = try await loop.createServer({ EchoServerProtocol(log: EventLog()) }, host: "127.0.0.1", port: 0)
+            defer { fragile.close(); healthy.close() }
+            let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: fragile.addresses[0].port!)
+            try writer.write(Array("x".utf8))
+            let lostWith = try await lost.value
+            let (reader2, writer2) = try await asyncio.openConnection(host: "127.0.0.1", port: healthy.addresses[0].port!)
+            try writer2.write(Array("y".utf8))
+            let echo = String(decoding: try await reader2.read(100), as: UTF8.self)
+            writer.close()
+            writer2.close()
+            return (lostWith, echo)
+        }
+        #expect(lostWith == "bad data")
+        #expect(echo == "echo:y")
+        #expect(reported.messages == ["Fatal error: protocol.data_received() call failed. | bad data"])
+    }
 }

@@ -4,7 +4,7 @@ import Glibc
 /// A protocol for datagram endpoints (asyncio.DatagramProtocol). Called on the loop thread.
 public protocol DatagramProtocol: BaseProtocol {
     /// A datagram arrived from `address`.
-    func datagramReceived(_ data: [UInt8], from address: SocketAddress?)
+    func datagramReceived(_ data: [UInt8], from address: SocketAddress?) throws
     /// A send or receive failed (e.g. ICMP port unreachable on a connected socket).
     func errorReceived(_ error: any Error)
 }
@@ -30,7 +30,7 @@ public final class DatagramTransport: @unchecked Sendable {
         self.protocolObject = protocolObject
         self.remote = remote
         loop.scheduleInternal { [self] in
-            self.protocolObject?.connectionMade(DatagramHandle(self))
+            do { try self.protocolObject?.connectionMade(DatagramHandle(self)) } catch { report(error) }
             if !closing { _ = try? loop.addReader(fd) { [self] in readReady() } }
         }
     }
@@ -115,7 +115,7 @@ public final class DatagramTransport: @unchecked Sendable {
                 if error != EAGAIN && error != EWOULDBLOCK && error != EINTR { protocolObject?.errorReceived(OSError(code: error)) }
                 return
             }
-            protocolObject?.datagramReceived(Array(buffer[0..<count]), from: SocketAddress(storage: storage))
+            do { try protocolObject?.datagramReceived(Array(buffer[0..<count]), from: SocketAddress(storage: storage)) } catch { report(error) }
         }
     }
 
@@ -136,7 +136,13 @@ public final class DatagramTransport: @unchecked Sendable {
         loop.removeReader(fd)
         loop.removeWriter(fd)
         Glibc.close(fd)
-        protocolObject.connectionLost(nil)
+        do { try protocolObject.connectionLost(nil) } catch { report(error) }
+    }
+
+    /// A protocol callback threw: report it and close, as asyncio does.
+    private func report(_ error: any Error) {
+        loop.callExceptionHandler(ExceptionContext(message: "Fatal error: protocol callback failed.", error: error))
+        abort()
     }
 }
 

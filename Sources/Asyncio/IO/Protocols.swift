@@ -1,15 +1,17 @@
 // asyncio's protocols: the callbacks a transport calls on the loop thread.
 
 /// What every protocol gets from its transport (asyncio.BaseProtocol). Called on the loop thread.
+/// A callback may throw: the error goes to the loop's exception handler and the connection is
+/// closed (asyncio's "Fatal error: protocol.data_received() call failed."); the loop goes on.
 public protocol BaseProtocol: AnyObject {
     /// The connection is up; `transport` is how to write and close.
-    func connectionMade(_ transport: any Transport)
+    func connectionMade(_ transport: any Transport) throws
     /// The connection is gone: nil for a normal close or EOF, else the error (e.g. a peer reset).
-    func connectionLost(_ error: (any Error)?)
+    func connectionLost(_ error: (any Error)?) throws
     /// The transport's write buffer went over its high-water mark: stop writing for now.
-    func pauseWriting()
+    func pauseWriting() throws
     /// The write buffer drained below its low-water mark: writing may go on.
-    func resumeWriting()
+    func resumeWriting() throws
 }
 
 extension BaseProtocol {
@@ -22,10 +24,10 @@ extension BaseProtocol {
 /// A protocol for stream connections (asyncio.Protocol; `Protocol` cannot be a Swift type name).
 public protocol ConnectionProtocol: BaseProtocol {
     /// Bytes arrived.
-    func dataReceived(_ data: [UInt8])
+    func dataReceived(_ data: [UInt8]) throws
     /// The peer closed its side. Return true to keep the connection half open (this side can
     /// still write); false (the default) closes the transport.
-    func eofReceived() -> Bool
+    func eofReceived() throws -> Bool
 }
 
 extension ConnectionProtocol {
@@ -39,9 +41,9 @@ public protocol BufferedProtocol: BaseProtocol {
     /// would like. It must stay valid until `bufferUpdated` returns.
     func getBuffer(_ sizeHint: Int) -> UnsafeMutableRawBufferPointer
     /// `count` bytes were written at the start of the last buffer.
-    func bufferUpdated(_ count: Int)
+    func bufferUpdated(_ count: Int) throws
     /// As `ConnectionProtocol.eofReceived`.
-    func eofReceived() -> Bool
+    func eofReceived() throws -> Bool
 }
 
 extension BufferedProtocol {

@@ -39,7 +39,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         self.isSocket = isSocket
         self.reads = reads
         loop.scheduleInternal { [self] in
-            self.protocolObject?.connectionMade(self)
+            do { try self.protocolObject?.connectionMade(self) } catch { callbackFailed(error, "connection_made") }
             if reads && !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
         }
     }
@@ -65,9 +65,9 @@ final class SocketTransport: Transport, @unchecked Sendable {
             let count = receive(buffer)
             let error = errno
             if count > 0 {
-                bufferedProtocol.bufferUpdated(count)
+                do { try bufferedProtocol.bufferUpdated(count) } catch { callbackFailed(error, "buffer_updated") }
             } else if count == 0 {
-                eofArrived(bufferedProtocol.eofReceived())
+                do { eofArrived(try bufferedProtocol.eofReceived()) } catch { callbackFailed(error, "eof_received") }
             } else if error != EAGAIN && error != EWOULDBLOCK && error != EINTR {
                 fatalError(OSError(code: error))
             }
@@ -82,10 +82,10 @@ final class SocketTransport: Transport, @unchecked Sendable {
             return
         }
         if count == 0 {
-            eofArrived(streamProtocol?.eofReceived() ?? false)
+            do { eofArrived(try streamProtocol?.eofReceived() ?? false) } catch { callbackFailed(error, "eof_received") }
             return
         }
-        streamProtocol?.dataReceived(Array(UnsafeRawBufferPointer(rebasing: scratch[0..<count])))
+        do { try streamProtocol?.dataReceived(Array(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))) } catch { callbackFailed(error, "data_received") }
     }
 
     /// The peer closed its side: keep half open if the protocol asked to (sockets only: a pipe
@@ -193,13 +193,13 @@ final class SocketTransport: Transport, @unchecked Sendable {
     private func maybePauseProtocol() {
         if pending <= highWater || writingPaused { return }
         writingPaused = true
-        protocolObject?.pauseWriting()
+        do { try protocolObject?.pauseWriting() } catch { callbackFailed(error, "pause_writing") }
     }
 
     private func maybeResumeProtocol() {
         if writingPaused && pending <= lowWater {
             writingPaused = false
-            protocolObject?.resumeWriting()
+            do { try protocolObject?.resumeWriting() } catch { callbackFailed(error, "resume_writing") }
         }
     }
 
@@ -256,7 +256,15 @@ final class SocketTransport: Transport, @unchecked Sendable {
             Glibc.close(fd)
             server?.detach(self)
         }
-        protocolObject.connectionLost(error)
+        do { try protocolObject.connectionLost(error) } catch {
+            loop.callExceptionHandler(ExceptionContext(message: "Exception in protocol.connection_lost()", error: error))
+        }
+    }
+
+    /// A protocol callback threw: report it and close the connection, as asyncio does.
+    private func callbackFailed(_ error: any Error, _ callback: String) {
+        loop.callExceptionHandler(ExceptionContext(message: "Fatal error: protocol.\(callback)() call failed.", error: error))
+        forceClose(error)
     }
 
     func getExtraInfo(_ name: String) -> Any? {

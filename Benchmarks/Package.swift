@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(name: "EchoClient"),
+        .executableTarget(name: "EchoFloor"),
         .executableTarget(
             name: "EchoServer",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],

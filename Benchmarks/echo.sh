@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # TCP echo macro benchmark: 64 connections ping-ponging 1 / 10 / 100 KiB messages against this
-# library's streams and protocol servers and CPython asyncio / uvloop streams and protocol servers.
+# library's streams and protocol servers, CPython asyncio / uvloop streams and protocol servers, and
+# a minimal C epoll server as the floor.
 # Server pinned to CPU 1, the native C client (the same binary for every server) to CPU 0.
 # Prints msgs/s (median of RUNS), server CPU per message, and ratios to uvloop's protocol server.
 # Results also go to results/<date>-<host>-echo.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
@@ -10,9 +11,10 @@ runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
 python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
 swift build -c release --product EchoServer >/dev/null
 swift build -c release --product EchoClient >/dev/null
+swift build -c release --product EchoFloor >/dev/null
 bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
-servers=("swift-streams|$bin/EchoServer streams" "swift-protocol|$bin/EchoServer protocol"
+servers=("c-floor|$bin/EchoFloor" "swift-streams|$bin/EchoServer streams" "swift-protocol|$bin/EchoServer protocol"
          "uvloop-streams|python3 python/echo_server.py uvloop streams" "uvloop-protocol|python3 python/echo_server.py uvloop protocol"
          "asyncio-streams|python3 python/echo_server.py asyncio streams" "asyncio-protocol|python3 python/echo_server.py asyncio protocol")
 raw=$(mktemp)
@@ -40,15 +42,16 @@ for line in open(sys.argv[1]):
     size, name, _, msgs, _, seconds, ticks = line.split()
     msgs, seconds, ticks = int(msgs), float(seconds), int(ticks)
     rows[(int(size), name)].append((msgs / seconds, ticks / tick / max(msgs, 1) * 1e6))
-names = ["swift-streams", "swift-protocol", "uvloop-streams", "uvloop-protocol", "asyncio-streams", "asyncio-protocol"]
-print("| size | server | msgs/s (median) | server CPU us/msg | vs uvloop-protocol |")
-print("|---|---|---|---|---|")
+names = ["c-floor", "swift-streams", "swift-protocol", "uvloop-streams", "uvloop-protocol", "asyncio-streams", "asyncio-protocol"]
+print("| size | server | msgs/s (median) | server CPU us/msg | vs uvloop-protocol | CPU vs C floor |")
+print("|---|---|---|---|---|---|")
 for size in (1024, 10240, 102400):
     base = statistics.median(r[0] for r in rows[(size, "uvloop-protocol")])
+    floor = statistics.median(r[1] for r in rows[(size, "c-floor")])
     for name in names:
         rate = statistics.median(r[0] for r in rows[(size, name)])
         cpu = statistics.median(r[1] for r in rows[(size, name)])
-        print(f"| {size // 1024} KiB | {name} | {rate:,.0f} | {cpu:.1f} | {rate / base:.2f}x |")
+        print(f"| {size // 1024} KiB | {name} | {rate:,.0f} | {cpu:.1f} | {rate / base:.2f}x | {cpu / floor:.2f}x |")
 PY
 )
 rm -f "$raw"

@@ -7,10 +7,18 @@ let libraryPackage = String(Context.packageDirectory.split(separator: "/").dropL
 
 let package = Package(
     name: "AsyncioBenchmarks",
-    dependencies: [.package(path: "..")],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
     targets: [
         .executableTarget(name: "EchoClient"),
         .executableTarget(name: "EchoFloor"),
+        .executableTarget(
+            name: "NIOEchoServer",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .executableTarget(
             name: "EchoServer",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],

@@ -154,4 +154,51 @@ import Testing
         }
         #expect(outcome == "OSError" || outcome == "ConnectionResetError")
     }
+
+    @Test(.timeLimit(.minutes(1))) func drainWaitsWhileThePeerDoesNotRead() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        try loop.runUntilComplete {
+            let (listener, port) = try loopbackListener()
+            defer { close(listener) }
+            let accepting = try asyncio.createTask { try await loop.sockAccept(listener).0 }
+            let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
+            let peer = try await accepting.value
+            defer { close(peer) }
+            let draining = try asyncio.createTask { () async throws -> Void in
+                try writer.write([UInt8](repeating: 7, count: 8 << 20))   // far over the high-water mark
+                try await writer.drain()
+                log.add("drained")
+            }
+            try await asyncio.sleep(0.1)
+            log.add(draining.done() ? "done early" : "still waiting")     // the peer has not read
+            var total = 0
+            while total < 8 << 20 { total += try await loop.sockRecv(peer, 1 << 20).count }
+            try await draining.value
+            writer.close()
+        }
+        #expect(log.entries == ["still waiting", "drained"])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func serverWaitClosedWaitsForItsConnections() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let log = EventLog()
+        try loop.runUntilComplete {
+            let server = try await asyncio.startServer({ reader, writer in
+                _ = try await reader.read()
+                writer.close()
+            }, host: "127.0.0.1", port: 0)
+            let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: server.addresses[0].port!)
+            try await asyncio.sleep(0.05)
+            server.close()
+            let waiting = try asyncio.createTask { try await server.waitClosed(); log.add("wait_closed returned") }
+            try await asyncio.sleep(0.05)
+            log.add("connection still open")
+            writer.close()                                  // the handler sees EOF and closes its side
+            try await waiting.value
+        }
+        #expect(log.entries == ["connection still open", "wait_closed returned"])
+    }
 }

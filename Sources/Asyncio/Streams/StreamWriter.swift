@@ -9,7 +9,6 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
     private(set) var writer: StreamWriter?
     private var paused = false
     private var drainWaiters: [Future<Void>] = []
-    private(set) var lostError: (any Error)?
     private(set) var connectionLost = false
     let closed: Future<Void>
 
@@ -36,7 +35,6 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
     func connectionLost(_ error: (any Error)?) {
         connectionLost = true
-        lostError = error
         if let error { reader.setException(error) } else { reader.feedEOF() }
         if !closed.done() {
             if let error { try? closed.setException(error); closed.errorUnretrieved = false } else { try? closed.setResult(()) }

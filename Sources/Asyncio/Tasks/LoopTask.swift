@@ -7,8 +7,6 @@ import CAsyncio
 /// Named `LoopTask` so that it never shadows Swift's own `Task`.
 public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Sendable {
     @exclusivity(unchecked) var storedResult: T?
-    /// The underlying Swift task.
-    var swiftHandle: Task<Void, Never>?
 
     /// The task's result; rethrows its error. Throws `CancelledError` if it was cancelled and
     /// `InvalidStateError` if it is not done yet.
@@ -34,7 +32,7 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
 
     /// Starts the body on the loop: its first step runs after the callbacks already queued.
     func start(_ body: sending @escaping () async throws -> T) {
-        swiftHandle = Task(executorPreference: loop.taskExecutor) { [self] in
+        Task(executorPreference: loop.taskExecutor) { [self] in
             await AnyTask.$current.withValue(self) { await self.runBody(body) }
         }
     }

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Asyncio", targets: ["Asyncio"]),
         .library(name: "AsyncioProcessPool", targets: ["AsyncioProcessPool"]),
+        .library(name: "AsyncioGreenlets", targets: ["AsyncioGreenlets"]),
         .executable(name: "seeds", targets: ["SeedExamples"]),
     ],
     dependencies: [
@@ -19,14 +20,16 @@ let package = Package(
             dependencies: ["CAsyncio", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
+        .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),
         .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
-        .executableTarget(name: "SeedExamples", dependencies: ["Asyncio"]),
+        .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
         .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: ["Asyncio", "AsyncioProcessPool", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "AsyncioGreenletsTests", dependencies: ["Asyncio", "AsyncioGreenlets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 // swift-tools-version: 6.0
-// Micro benchmarks of the library, run side by side with CPython asyncio and uvloop by run.sh.
+// The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), TCP echo (echo.sh) and HTTP
+// (http.sh), each run side by side with its peers.
 import PackageDescription
 
 /// A path dependency is named after its folder: the checkout's folder name, whatever it is.
@@ -10,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(name: "EchoClient"),
@@ -20,8 +22,25 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
+            name: "HummingbirdServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
             name: "EchoServer",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "GreenletBench",
+            dependencies: [.product(name: "AsyncioGreenlets", package: libraryPackage)],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(

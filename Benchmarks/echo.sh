@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TCP echo macro benchmark: 64 connections ping-ponging 1 / 10 / 100 KiB messages against this
 # library's streams and protocol servers, CPython asyncio / uvloop streams and protocol servers, and
-# SwiftNIO (one event loop thread), and a minimal C epoll server as the floor.
+# SwiftNIO (one event loop thread), and a minimal C epoll server as the floor (level- and edge-triggered).
 # Server pinned to CPU 1, the native C client (the same binary for every server) to CPU 0.
 # Prints msgs/s (median of RUNS), server CPU per message, and ratios to uvloop's protocol server.
 # Results also go to results/<date>-<host>-echo.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
@@ -15,7 +15,7 @@ swift build -c release --product EchoFloor >/dev/null
 swift build -c release --product NIOEchoServer >/dev/null
 bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
-servers=("c-floor|$bin/EchoFloor" "swift-nio|$bin/NIOEchoServer" "swift-streams|$bin/EchoServer streams" "swift-protocol|$bin/EchoServer protocol"
+servers=("c-floor|$bin/EchoFloor" "c-floor-edge|$bin/EchoFloor edge" "swift-nio|$bin/NIOEchoServer" "swift-streams|$bin/EchoServer streams" "swift-protocol|$bin/EchoServer protocol"
          "uvloop-streams|python3 python/echo_server.py uvloop streams" "uvloop-protocol|python3 python/echo_server.py uvloop protocol"
          "asyncio-streams|python3 python/echo_server.py asyncio streams" "asyncio-protocol|python3 python/echo_server.py asyncio protocol")
 raw=$(mktemp)
@@ -43,7 +43,7 @@ for line in open(sys.argv[1]):
     size, name, _, msgs, _, seconds, ticks = line.split()
     msgs, seconds, ticks = int(msgs), float(seconds), int(ticks)
     rows[(int(size), name)].append((msgs / seconds, ticks / tick / max(msgs, 1) * 1e6))
-names = ["c-floor", "swift-nio", "swift-streams", "swift-protocol", "uvloop-streams", "uvloop-protocol", "asyncio-streams", "asyncio-protocol"]
+names = ["c-floor", "c-floor-edge", "swift-nio", "swift-streams", "swift-protocol", "uvloop-streams", "uvloop-protocol", "asyncio-streams", "asyncio-protocol"]
 print("| size | server | msgs/s (median) | server CPU us/msg | vs uvloop-protocol | CPU vs C floor |")
 print("|---|---|---|---|---|---|")
 for size in (1024, 10240, 102400):

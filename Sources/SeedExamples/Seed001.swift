@@ -218,4 +218,7 @@ let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.5 补充 run_in_executor(None, func)", run: runInExecutorExample),
     Example(seed: "001", title: "3.5 补充 to_thread of a blocking function", run: toThreadExample),
     Example(seed: "001", title: "2 sync vs async download (any order)", run: syncVersusAsyncExample),
+    Example(seed: "001", title: "1.1 greenlet switch", run: greenletExample),
+    Example(seed: "001", title: "1.2 yield and yield from", run: yieldExample),
+    Example(seed: "001", title: "1.3 @asyncio.coroutine with yield from", run: decoratedCoroutineExample),
 ]

@@ -5,7 +5,7 @@ virtual here too: a loop whose time() jumps to the next timer when nothing is re
 rule as the Swift VirtualClock), so both print exact times. Each example runs as Python would in a
 fresh process: no current loop, task names from Task-1.
 """
-import asyncio, asyncio.tasks, itertools, selectors, threading, sys
+import asyncio, asyncio.tasks, itertools, selectors, threading, sys, types
 
 class VirtualClock:
     now = 1000.0
@@ -45,3 +45,12 @@ def example(seed, title):
         EXAMPLES.append((seed, title, fn))
         return fn
     return register
+
+def ensure_greenlet():
+    """Installs PyPI's greenlet on first use (the seed's greenlet example needs the real one)."""
+    try:
+        import greenlet  # noqa: F401
+    except ImportError:
+        import subprocess
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "greenlet"], check=True,
+                       stdout=subprocess.DEVNULL)

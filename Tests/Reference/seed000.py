@@ -195,3 +195,28 @@ def _():
         for result in results:
             print(result)
     asyncio.run(main())
+
+# asyncio.coroutine was removed in Python 3.11; types.coroutine makes the same generator-based
+# coroutine (a generator allowed to `yield from` asyncio's coroutines and futures).
+def decorated_hello(n, seconds, result):
+    @types.coroutine
+    def hello():
+        print(f"Hello world 0{n} begin")
+        yield from asyncio.sleep(seconds)
+        print(f"Hello again 0{n} end")
+        return result
+    return hello()
+
+@example("000", "as_completed over @asyncio.coroutine generators")
+def _():
+    a = now()
+    async def main():
+        s = asyncio.as_completed([decorated_hello(1, 5, '哈哈1'), decorated_hello(2, 3, '哈哈2'),
+                                  decorated_hello(3, 4, '哈哈3')])
+        for f in s:
+            result = await f
+            print(result)
+    asyncio.run(main())
+    b = now()
+    print('---------------------------------------')
+    print(b - a)

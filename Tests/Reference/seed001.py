@@ -191,3 +191,52 @@ def _():
         await asyncio.wait(tasks)
         print('异步耗时:', seconds_since(start))
     asyncio.run(async_download())
+
+@example("001", "1.1 greenlet switch")
+def _():
+    ensure_greenlet()
+    from greenlet import greenlet
+    def func1():
+        print(1)
+        gr2.switch()
+        print(2)
+        gr2.switch()
+    def func2():
+        print(3)
+        gr1.switch()
+        print(4)
+    gr1 = greenlet(func1)
+    gr2 = greenlet(func2)
+    gr1.switch()
+
+@example("001", "1.2 yield and yield from")
+def _():
+    def func1():
+        yield 1
+        yield from func2()
+        yield 2
+    def func2():
+        yield 3
+        yield 4
+    for item in func1():
+        print(item)
+
+# asyncio.coroutine was removed in Python 3.11: types.coroutine stands in for it. The seed passes
+# the list to run_until_complete, which asyncio rejects; wait() is what it means.
+@example("001", "1.3 @asyncio.coroutine with yield from")
+def _():
+    @types.coroutine
+    def func1():
+        print(1)
+        yield from asyncio.sleep(2)
+        print(2)
+    @types.coroutine
+    def func2():
+        print(3)
+        yield from asyncio.sleep(2)
+        print(4)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    tasks = [asyncio.ensure_future(func1()), asyncio.ensure_future(func2())]
+    loop.run_until_complete(asyncio.wait(tasks))
+    loop.close()

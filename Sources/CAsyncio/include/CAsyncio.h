@@ -5,6 +5,7 @@
 #define CASYNCIO_H
 
 #include <stdint.h>
+#include "casyncio_fiber.h"
 
 /// Creates an epoll instance (close-on-exec). Returns the fd or -1 with errno set.
 int casyncio_epoll_create(void);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# HTTP/1.1 keep-alive hello-world macro benchmark, load from wrk: this library's protocol server
+# against uvloop + httptools, plain asyncio + httptools, and Hummingbird on one NIO event loop.
+# Server pinned to CPU 1, wrk (one thread, CONNS connections) to CPU 0. Prints req/s (median of
+# RUNS), p99 latency, server CPU per request, and ratios. Results also go to
+# results/<date>-<host>-http.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
+set -euo pipefail
+cd "$(dirname "$0")"
+runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
+python3 -c "import httptools" 2>/dev/null || python3 -m pip install --quiet httptools
+swift build -c release --product HTTPServer >/dev/null
+swift build -c release --product HummingbirdServer >/dev/null
+bin=$(swift build -c release --show-bin-path)
+tick=$(getconf CLK_TCK)
+servers=("swift-protocol|$bin/HTTPServer" "hummingbird|$bin/HummingbirdServer"
+         "uvloop-httptools|python3 python/http_server.py uvloop" "asyncio-httptools|python3 python/http_server.py asyncio")
+raw=$(mktemp)
+for entry in "${servers[@]}"; do
+    name=${entry%%|*}; command=${entry#*|}
+    for ((i = 0; i < runs; i++)); do
+        coproc SERVER { exec taskset -c 1 $command 2>/dev/null; }
+        read -r line <&"${SERVER[0]}"
+        port=${line#ready }
+        pid=$SERVER_PID
+        curl -sf "http://127.0.0.1:$port/" >/dev/null  # answers before the clock starts
+        before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$port/")
+        after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+        requests=$(echo "$out" | awk '/requests in/ {print $1}')
+        seconds=$(echo "$out" | awk '/requests in/ {sub(/s,/, "", $4); print $4}')
+        p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+        errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print "errors"}' | head -1)
+        echo "$name $requests $seconds $p99 $((after - before)) ${errors:-ok}" >>"$raw"
+    done
+done
+table=$(python3 - "$raw" "$tick" <<'PY'
+import collections, re, statistics, sys
+rows = collections.defaultdict(list)
+tick = int(sys.argv[2])
+def ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
+for line in open(sys.argv[1]):
+    name, requests, seconds, p99, ticks, errors = line.split()
+    requests, seconds = int(requests), float(seconds.rstrip("s"))
+    rows[name].append((requests / seconds, ms(p99), int(ticks) / tick / max(requests, 1) * 1e6, errors))
+names = ["swift-protocol", "hummingbird", "uvloop-httptools", "asyncio-httptools"]
+print("| server | req/s (median, min-max) | p99 ms | server CPU us/req | swift vs this |")
+print("|---|---|---|---|---|")
+ours = statistics.median(r[0] for r in rows["swift-protocol"])
+for name in names:
+    rates = [r[0] for r in rows[name]]
+    rate = statistics.median(rates)
+    p99 = statistics.median(r[1] for r in rows[name])
+    cpu = statistics.median(r[2] for r in rows[name])
+    flag = "" if all(r[3] == "ok" for r in rows[name]) else " (errors)"
+    print(f"| {name}{flag} | {rate:,.0f} ({min(rates):,.0f}-{max(rates):,.0f}) | {p99:.2f} | {cpu:.1f} | {ours / rate:.2f}x |")
+PY
+)
+rm -f "$raw"
+echo "$table"
+out="results/$(date +%Y-%m-%d)-$(hostname)-http.md"
+{ echo "# HTTP/1.1 keep-alive hello world, $(date -u +%Y-%m-%dT%H:%MZ), $(hostname), wrk -t1 -c$conns, ${duration}s per run, median of $runs"; echo; echo "$table"; } >"$out"
+echo "written to Benchmarks/$out"

@@ -29,15 +29,11 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 void *casyncio_context_switch(void **save_sp, void *load_sp, void *value);
 void casyncio_context_trampoline(void);
 
-static __thread void *current_greenlet __attribute__((tls_model("initial-exec"))) = 0;
 /// The fiber that switched last on this thread: the one a resumed fiber came from.
 static __thread casyncio_fiber *switched_from __attribute__((tls_model("initial-exec"))) = 0;
 
-void *casyncio_greenlet_current(void) { return current_greenlet; }
-void casyncio_greenlet_set_current(void *greenlet) { current_greenlet = greenlet; }
-static __thread void *pending_greenlet __attribute__((tls_model("initial-exec"))) = 0;
-void *casyncio_greenlet_pending(void) { return pending_greenlet; }
-void casyncio_greenlet_set_pending(void *greenlet) { pending_greenlet = greenlet; }
+__thread void *casyncio_current_greenlet __attribute__((tls_model("initial-exec"))) = 0;
+__thread void *casyncio_pending_greenlet __attribute__((tls_model("initial-exec"))) = 0;
 
 size_t casyncio_page_size(void) {
     static size_t page;
@@ -74,15 +70,11 @@ void casyncio_fiber_stack_free(casyncio_fiber *fiber) {
 void casyncio_fiber_prepare(casyncio_fiber *fiber, void (*entry)(void *value)) {
     uintptr_t top = ((uintptr_t)fiber->stack_low + fiber->stack_size) & ~(uintptr_t)15;
 #if defined(__x86_64__)
-    // Popped by the switch: control words, r15, r14, r13, r12 (entry), rbx, rbp, return address.
-    uint64_t *frame = (uint64_t *)(top - 64);
-    memset(frame, 0, 64);
-    uint32_t mxcsr = 0x1F80;
-    uint16_t fpucw = 0x037F;
-    memcpy((char *)frame, &mxcsr, 4);
-    memcpy((char *)frame + 4, &fpucw, 2);
-    frame[4] = (uint64_t)(uintptr_t)entry;
-    frame[7] = (uint64_t)(uintptr_t)casyncio_context_trampoline;
+    // Popped by the switch: r15, r14, r13, r12 (entry), rbx, rbp, then the return address.
+    uint64_t *frame = (uint64_t *)(top - 56);
+    memset(frame, 0, 56);
+    frame[3] = (uint64_t)(uintptr_t)entry;
+    frame[6] = (uint64_t)(uintptr_t)casyncio_context_trampoline;
 #elif defined(__aarch64__)
     // Loaded by the switch: x19 (entry) .. x28, x29 = 0, x30 = trampoline, d8 .. d15.
     uint64_t *frame = (uint64_t *)(top - 160);

@@ -37,6 +37,7 @@ func generatorNext() throws -> Double {
     return elapsed / Double(count)
 }
 
-for (name, body) in [("switch", switchRoundTrip), ("next", generatorNext)] {
+let only = CommandLine.arguments.dropFirst()
+for (name, body) in [("switch", switchRoundTrip), ("next", generatorNext)] where only.isEmpty || only.contains(name) {
     print(name, try body())
 }

@@ -22,17 +22,17 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
     /// What the body receives: the way to yield.
     public typealias Body = (GeneratorContext<Element>) throws -> Return
 
-    let channel: YieldChannel<Element>
-    private let greenlet: Greenlet
-    private let returned: ReturnSlot<Return>
-    private var status: Status = .created
+    @usableFromInline let channel: YieldChannel<Element>
+    @usableFromInline let greenlet: Greenlet
+    @usableFromInline let returned: ReturnSlot<Return>
+    @exclusivity(unchecked) @usableFromInline var status: Status = .created
 
-    enum Status { case created, suspended, running, finished }
+    @usableFromInline enum Status { case created, suspended, running, finished }
 
     /// The body's return value, once it has returned.
-    public private(set) var returnValue: Return?
+    public internal(set) var returnValue: Return?
     /// The error the body threw, once it has thrown one.
-    public private(set) var failure: (any Error)?
+    public internal(set) var failure: (any Error)?
 
     /// A generator that runs `body` on a stack of `stackSize` bytes when first resumed.
     public init(stackSize: Int = Greenlet.defaultStackSize, _ body: @escaping Body) {
@@ -46,7 +46,7 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
             returned.value = try body(GeneratorContext(channel: channel))
             return nil
         }
-        channel.greenlet = greenlet
+        channel.body = Unmanaged.passUnretained(greenlet).toOpaque()
     }
 
     deinit {
@@ -67,12 +67,14 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
     @discardableResult
     public func send(_ value: Any? = nil) throws -> Element {
         switch status {
+        case .suspended: break
         case .running: throw GeneratorError.alreadyExecuting
         case .finished: throw StopIteration<Return>(value: nil)
         case .created: if value != nil { throw GeneratorError.nonNilSentToJustStarted }
-        case .suspended: break
         }
-        return try resume(.value(value))
+        if value == nil { return try resume(.next) }
+        channel.sent = value
+        return try resume(.send)
     }
 
     /// Raises `error` at the pending `yield`. Returns the next element if the body catches it
@@ -86,7 +88,9 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
         case .created:
             status = .finished
             throw error
-        case .suspended: return try resume(.error(error))
+        case .suspended:
+            channel.thrown = error
+            return try resume(.throw)
         }
     }
 
@@ -103,7 +107,7 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
             return nil
         case .suspended:
             do {
-                _ = try resume(.error(GeneratorExit()))
+                _ = try self.throw(GeneratorExit())
             } catch let stop as StopIteration<Return> {
                 return stop.value
             } catch is GeneratorExit {
@@ -114,43 +118,107 @@ public final class Generator<Element, Return>: Sequence, IteratorProtocol {
     }
 
     /// The next element, or nil when the body has returned or thrown (see `failure`).
+    @inlinable
     public func next() -> Element? {
-        guard status != .finished else { return nil }
-        return try? send(nil)
+        switch status {
+        case .suspended, .created: return try? resume(.next)
+        case .running, .finished: return nil
+        }
     }
 
-    /// Switches into the body with `transfer` and sorts out how it came back.
-    private func resume(_ transfer: Transfer) throws -> Element {
-        greenlet.parentStorage = Greenlet.current
+    /// Switches into the body, whose pending `yield` finds how it was resumed in the channel,
+    /// and sorts out how it came back: yielded (the element is in the channel) or ended (the
+    /// switch brought the body's outcome).
+    @inlinable
+    func resume(_ mode: YieldChannel<Element>.Mode) throws -> Element {
+        let consumer = Greenlet.currentRaw()
+        if _slowPath(channel.consumer != consumer || greenlet.state == .unstarted) { try adopt(consumer) }
+        channel.mode = mode
         status = .running
+        let received = Greenlet.rawSwitch(from: consumer, to: channel.body, payload: nil)
+        if _slowPath(received != nil) { try ended(received) }
+        Greenlet.releasePending()
+        status = .suspended
+        return channel.takeOutgoing()
+    }
+
+    /// A new consumer (the first, or one on another greenlet): it becomes the body's parent.
+    /// Maps the stack on the first resume; rejects a consumer on another thread.
+    @usableFromInline
+    func adopt(_ raw: UnsafeMutableRawPointer) throws {
+        let consumer = Unmanaged<Greenlet>.fromOpaque(raw).takeUnretainedValue()
+        try greenlet.prepareToRun(from: consumer)
+        greenlet.parentStorage = consumer
+        channel.consumer = raw
+    }
+
+    /// The body returned or threw: the switch brought its outcome.
+    @usableFromInline
+    func ended(_ received: UnsafeMutableRawPointer?) throws {
+        status = .finished
+        channel.clearResumeValues()
         do {
-            _ = try Greenlet.transfer(to: greenlet, transfer)
+            _ = try Greenlet.takeReceived(received)
         } catch {
-            status = .finished
             if !(error is GeneratorExit) { failure = error }
             throw error
         }
-        if greenlet.isDead {
-            status = .finished
-            let value = returned.value
-            returned.value = nil
-            returnValue = value
-            throw StopIteration<Return>(value: value)
-        }
-        status = .suspended
-        let element = channel.outgoing!
-        channel.outgoing = nil
-        return element
+        let value = returned.value
+        returned.value = nil
+        returnValue = value
+        throw StopIteration<Return>(value: value)
     }
 }
 
-/// Where a body's yielded element waits for the consumer, and the greenlet it runs on.
+/// Where a yielded element waits for the consumer and what the consumer sends or throws in
+/// waits for the body; the greenlets on both sides, unretained (the generator owns the body's
+/// greenlet; the body's greenlet holds its consumer as parent).
+@usableFromInline
 final class YieldChannel<Element> {
-    var outgoing: Element?
-    unowned(unsafe) var greenlet: Greenlet!
+    /// How the consumer resumed the body.
+    @usableFromInline enum Mode { case next, send, `throw` }
+
+    @exclusivity(unchecked) @usableFromInline var outgoing: Element?
+    @exclusivity(unchecked) @usableFromInline var mode: Mode = .next
+    @exclusivity(unchecked) @usableFromInline var sent: Any?
+    @exclusivity(unchecked) @usableFromInline var thrown: (any Error)?
+    /// The body's greenlet.
+    @exclusivity(unchecked) @usableFromInline var body: UnsafeMutableRawPointer!
+    /// The greenlet that resumed the body last.
+    @exclusivity(unchecked) @usableFromInline var consumer: UnsafeMutableRawPointer?
+
+    @usableFromInline init() {}
+
+    @inlinable func takeOutgoing() -> Element {
+        let element = outgoing.unsafelyUnwrapped
+        outgoing = nil
+        return element
+    }
+
+    @usableFromInline func clearResumeValues() {
+        sent = nil
+        thrown = nil
+    }
+
+    /// What the pending `yield` returns or throws.
+    @usableFromInline func takeResumeValue() throws -> Any? {
+        switch mode {
+        case .next: return nil
+        case .send:
+            let value = sent
+            sent = nil
+            return value
+        case .throw:
+            let error = thrown!
+            thrown = nil
+            throw error
+        }
+    }
 }
 
 /// Where the body's return value waits for the generator.
+@usableFromInline
 final class ReturnSlot<Return> {
-    var value: Return?
+    @usableFromInline var value: Return?
+    @usableFromInline init() {}
 }

@@ -2,14 +2,22 @@
 
 /// Handed to a generator's body: `yield` and `yieldFrom`, Python's `yield` and `yield from`.
 public struct GeneratorContext<Element> {
-    unowned(unsafe) let channel: YieldChannel<Element>
+    @usableFromInline unowned(unsafe) let channel: YieldChannel<Element>
+
+    @usableFromInline init(channel: YieldChannel<Element>) { self.channel = channel }
 
     /// Yields `value` to the consumer and suspends. Returns what the consumer sends next (nil
     /// for `next()`), or throws what it throws in (`GeneratorExit` when it closes the generator).
-    @discardableResult
+    @inlinable @discardableResult
     public func yield(_ value: Element) throws -> Any? {
         channel.outgoing = value
-        return try Greenlet.transfer(to: channel.greenlet.parentStorage!, .value(nil))
+        let received = Greenlet.rawSwitch(from: channel.body, to: channel.consumer.unsafelyUnwrapped, payload: nil)
+        // Resumed by send, throw or close through the channel, or by a greenlet-level switch or
+        // throw (a dropped greenlet being unwound) that brought a payload.
+        if _slowPath(received != nil) { return try Greenlet.takeReceived(received) }
+        Greenlet.releasePending()
+        if channel.mode == .next { return nil }
+        return try channel.takeResumeValue()
     }
 
     /// Runs `inner` to its end, passing its elements out and what the consumer sends or throws

@@ -1,4 +1,11 @@
-// How greenlets switch: the per-thread current slot, starting, finishing and unwinding.
+// How greenlets switch: the per-thread current slot, payloads, starting, finishing, unwinding.
+//
+// The current slot holds a +1 reference to the running greenlet. A switch retains the target
+// into the slot and leaves the switcher's reference in the per-thread pending slot, which the
+// resumed side releases once it runs (the switcher's stack is no longer in use by then). What a
+// switch hands over (a `Transfer`) lives in the switcher's frame; the resumed side moves it out
+// before releasing the switcher. Frames on a greenlet's stack hold greenlets only unretained,
+// so a suspended greenlet never keeps itself alive.
 import CAsyncio
 import Glibc
 
@@ -13,6 +20,13 @@ extension Greenlet {
         return root
     }
 
+    /// The current slot's raw value, making the root greenlet first if needed.
+    @usableFromInline
+    static func currentRaw() -> UnsafeMutableRawPointer {
+        if let raw = casyncio_greenlet_current() { return raw }
+        return Unmanaged.passUnretained(makeRoot()).toOpaque()
+    }
+
     /// The first live greenlet up the parent chain (a root greenlet never dies).
     func aliveAncestor() -> Greenlet {
         var target = self
@@ -20,30 +34,56 @@ extension Greenlet {
         return target
     }
 
-    /// Switches from the current greenlet to `target` (or its first live ancestor) with `transfer`.
+    /// Switches from the current greenlet to `target` (or its first live ancestor) handing it
+    /// `transfer`; returns or throws what is handed back.
     static func transfer(to target: Greenlet, _ transfer: Transfer) throws -> Any? {
-        let here = Unmanaged<Greenlet>.fromOpaque(currentRaw())
+        let here = currentRaw()
         let target = target.aliveAncestor()
-        if target === here.takeUnretainedValue() { return try transfer.get() }
-        try target.prepareToRun(from: here.takeUnretainedValue())
-        target.incoming = transfer
-        switchFiber(from: here, to: target)
-        let arrived = here.takeUnretainedValue().incoming!
-        here.takeUnretainedValue().incoming = nil
+        let there = Unmanaged.passUnretained(target).toOpaque()
+        if there == here { return try transfer.get() }
+        try target.prepareToRun(from: Unmanaged<Greenlet>.fromOpaque(here).takeUnretainedValue())
+        let received = withUnsafeTemporaryAllocation(of: Transfer.self, capacity: 1) { payload in
+            // The resumed side moves the payload out: nothing here deinitializes it.
+            payload.baseAddress!.initialize(to: transfer)
+            return rawSwitch(from: here, to: there, payload: UnsafeMutableRawPointer(payload.baseAddress!))
+        }
+        return try takeReceived(received)
+    }
+
+    /// `switch(value)` to a started greenlet of this thread: the payload is built in place.
+    @usableFromInline
+    static func switchValue(to target: Greenlet, _ value: __owned Any?) throws -> Any? {
+        let here = currentRaw()
+        let there = Unmanaged.passUnretained(target).toOpaque()
+        guard target.state == .started, there != here,
+              target.thread == Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef({ $0.thread })
+        else { return try transfer(to: target, .value(value)) }
+        let received = withUnsafeTemporaryAllocation(of: Transfer.self, capacity: 1) { payload in
+            payload.baseAddress!.initialize(to: .value(value))
+            return rawSwitch(from: here, to: there, payload: UnsafeMutableRawPointer(payload.baseAddress!))
+        }
+        return try takeReceived(received)
+    }
+
+    /// Moves out what the switch brought (nothing, for a bare switch: a nil value), releases the
+    /// switcher, and returns or throws it.
+    @usableFromInline
+    static func takeReceived(_ received: UnsafeMutableRawPointer?) throws -> Any? {
+        guard let payload = received?.assumingMemoryBound(to: Transfer.self) else {
+            releasePending()
+            return nil
+        }
+        let arrived = payload.move()
+        releasePending()
         return try arrived.get()
     }
 
-    /// The current slot's raw value, making the root greenlet first if needed.
-    static func currentRaw() -> UnsafeMutableRawPointer {
-        if let raw = casyncio_greenlet_current() { return raw }
-        return Unmanaged.passUnretained(makeRoot()).toOpaque()
-    }
-
-    /// Checks the thread and maps the stack of a greenlet about to run for the first time.
+    /// Checks the thread, and maps the stack of a greenlet about to run for the first time.
+    @usableFromInline
     func prepareToRun(from here: Greenlet) throws {
         switch state {
         case .started:
-            if thread != here.thread { throw GreenletError.wrongThread }
+            if _slowPath(thread != here.thread) { throw GreenletError.wrongThread }
         case .unstarted:
             if let up = parentStorage?.aliveAncestor(), let owner = up.thread, owner != here.thread {
                 throw GreenletError.wrongThread
@@ -59,17 +99,22 @@ extension Greenlet {
         }
     }
 
-    /// Hands the current slot to `target` and switches stacks; returns when something switches
-    /// back to `here`. Only unmanaged references cross: a suspended frame holds no greenlet.
-    static func switchFiber(from here: Unmanaged<Greenlet>, to target: Greenlet) {
-        let next = Unmanaged.passRetained(target).toOpaque()
-        casyncio_greenlet_set_current(next)
-        casyncio_greenlet_set_pending(here.toOpaque())
-        _ = casyncio_fiber_switch(here.takeUnretainedValue().fiber, target.fiber, next)
-        releasePending()
+    /// Hands the current slot to `there` and switches stacks with `payload` (nil: a bare switch,
+    /// the values travel elsewhere). Returns, once something switches back to `here`, the payload
+    /// that switch brought; the caller moves it out and then calls `releasePending()`.
+    @usableFromInline
+    static func rawSwitch(
+        from here: UnsafeMutableRawPointer, to there: UnsafeMutableRawPointer, payload: UnsafeMutableRawPointer?
+    ) -> UnsafeMutableRawPointer? {
+        let target = Unmanaged<Greenlet>.fromOpaque(there).retain()
+        casyncio_greenlet_set_current(there)
+        casyncio_greenlet_set_pending(here)
+        let from = Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef { $0.fiber }
+        return casyncio_fiber_switch(from, target._withUnsafeGuaranteedRef { $0.fiber }, payload)
     }
 
     /// Releases the greenlet that switched to this one (it may be unwound or freed now).
+    @usableFromInline
     static func releasePending() {
         if let raw = casyncio_greenlet_pending() {
             casyncio_greenlet_set_pending(nil)
@@ -86,21 +131,17 @@ extension Greenlet {
         withExtendedLifetime(dropper) {}
     }
 
-    /// Takes the body and what the first switch brought. The greenlet is reached through its
-    /// raw pointer only: no frame of its own stack may hold it strongly while the body runs, or a
-    /// suspended greenlet would keep itself alive.
-    fileprivate static func start(_ raw: UnsafeMutableRawPointer) -> (Transfer, (Any?) throws -> Any?) {
+    /// Takes the body, leaving the greenlet without it.
+    fileprivate static func takeBody(_ raw: UnsafeMutableRawPointer) -> (Any?) throws -> Any? {
         Unmanaged<Greenlet>.fromOpaque(raw)._withUnsafeGuaranteedRef { greenlet in
-            let first = greenlet.incoming!
-            greenlet.incoming = nil
             let body = greenlet.body!
             greenlet.body = nil
-            return (first, body)
+            return body
         }
     }
 
     /// Runs the body; a `GreenletExit` escaping it is a return.
-    fileprivate static func run(_ first: Transfer, _ body: (Any?) throws -> Any?) -> Transfer {
+    fileprivate static func run(_ first: consuming Transfer, _ body: (Any?) throws -> Any?) -> Transfer {
         do {
             return .value(try body(try first.get()))
         } catch let exit as GreenletExit {
@@ -110,12 +151,9 @@ extension Greenlet {
         }
     }
 
-    /// Marks the greenlet dead and hands the outcome to its parent. Returns only raw pointers, so
-    /// the last frame on this stack holds nothing that would need releasing.
-    fileprivate static func finish(_ raw: UnsafeMutableRawPointer, _ outcome: consuming Transfer) -> (
-        from: UnsafeMutablePointer<casyncio_fiber>, to: UnsafeMutablePointer<casyncio_fiber>,
-        next: UnsafeMutableRawPointer
-    ) {
+    /// Marks the greenlet dead and picks its first live ancestor to resume, ready to run.
+    /// Returns raw pointers only: the last frame on this stack holds nothing to release.
+    fileprivate static func finish(_ raw: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         let greenlet = Unmanaged<Greenlet>.fromOpaque(raw).takeUnretainedValue()
         greenlet.state = .dead
         let parent = greenlet.aliveAncestor()
@@ -124,27 +162,33 @@ extension Greenlet {
         } catch {
             fatalError("a finished greenlet cannot resume its parent: \(error)")
         }
-        parent.incoming = outcome
-        let next = Unmanaged.passRetained(parent).toOpaque()
-        casyncio_greenlet_set_current(next)
-        casyncio_greenlet_set_pending(raw)
-        return (greenlet.fiber, parent.fiber, next)
+        return Unmanaged.passUnretained(parent).toOpaque()
     }
 }
 
-/// The first code on a greenlet's stack: runs the body, then resumes the parent for good.
-private func greenletEntry(_ raw: UnsafeMutableRawPointer?) {
+/// The first code on a greenlet's stack: runs the body, then resumes the parent for good with
+/// the outcome. `payload` is what the first switch brought (nil: a bare switch, a generator).
+private func greenletEntry(_ payload: UnsafeMutableRawPointer?) {
     casyncio_fiber_entered()
+    let me = casyncio_greenlet_current()!
+    let first = payload?.assumingMemoryBound(to: Transfer.self).move() ?? .value(nil)
     Greenlet.releasePending()
-    // The outcome goes straight into `finish`: a local here would never be released.
-    let (from, to, next) = Greenlet.finish(raw!, runOnce(raw!))
-    casyncio_fiber_exit(from, to, next)
+    var outcome = runOnce(me, consume first)
+    let parent = Greenlet.finish(me)
+    // The parent moves the outcome out of this frame, which never returns: nothing is left here.
+    withUnsafeMutablePointer(to: &outcome) { outcome in
+        _ = Unmanaged<Greenlet>.fromOpaque(parent).retain()
+        casyncio_greenlet_set_current(parent)
+        casyncio_greenlet_set_pending(me)
+        let from = Unmanaged<Greenlet>.fromOpaque(me)._withUnsafeGuaranteedRef { $0.fiber }
+        let to = Unmanaged<Greenlet>.fromOpaque(parent)._withUnsafeGuaranteedRef { $0.fiber }
+        casyncio_fiber_exit(from, to, UnsafeMutableRawPointer(outcome))
+    }
 }
 
-/// Starts and runs the body in a frame of its own, so nothing it held outlives it.
-private func runOnce(_ raw: UnsafeMutableRawPointer) -> Transfer {
-    let (first, body) = Greenlet.start(raw)
-    return Greenlet.run(first, body)
+/// Takes the body and runs it in a frame of its own, so nothing it held outlives it.
+private func runOnce(_ raw: UnsafeMutableRawPointer, _ first: consuming Transfer) -> Transfer {
+    Greenlet.run(first, Greenlet.takeBody(raw))
 }
 
 /// The pthread key whose destructor releases a thread's root greenlet when the thread exits.

@@ -33,17 +33,15 @@ public final class Greenlet {
     /// The stack size used when none is given: 256 KiB (mapped on demand, page by page).
     public static let defaultStackSize = 256 * 1024
 
-    let fiber: UnsafeMutablePointer<casyncio_fiber>
-    var body: ((Any?) throws -> Any?)?
-    var state: State
-    /// What the greenlet receives when it resumes: set by the greenlet switching to it.
-    var incoming: Transfer?
+    @usableFromInline let fiber: UnsafeMutablePointer<casyncio_fiber>
+    @exclusivity(unchecked) var body: ((Any?) throws -> Any?)?
+    @exclusivity(unchecked) @usableFromInline var state: State
     /// The thread this greenlet runs on (set when it starts; a root greenlet's at creation).
-    var thread: UInt64?
+    @exclusivity(unchecked) @usableFromInline var thread: UInt64?
     let requestedStackSize: Int
-    var parentStorage: Greenlet?
+    @exclusivity(unchecked) @usableFromInline var parentStorage: Greenlet?
 
-    enum State { case unstarted, started, dead }
+    @usableFromInline enum State { case unstarted, started, dead }
 
     /// A greenlet that will run `body` on its own stack of `stackSize` bytes. `parent` is the
     /// greenlet resumed when the body finishes; nil means the current greenlet.
@@ -131,7 +129,7 @@ public final class Greenlet {
     /// switches to the caller (or its child's return value); throws what is thrown into it.
     @discardableResult
     public func `switch`(_ value: Any? = nil) throws -> Any? {
-        try Greenlet.transfer(to: self, .value(value))
+        try Greenlet.switchValue(to: self, value)
     }
 
     /// Throws `error` into this greenlet where it is suspended (`GreenletExit` by default). A
@@ -150,12 +148,12 @@ public final class Greenlet {
 }
 
 /// What a switch hands over: a value, or an error to throw where the greenlet resumes.
-enum Transfer {
+@usableFromInline enum Transfer {
     case value(Any?)
     case error(any Error)
 
-    func get() throws -> Any? {
-        switch self {
+    @inlinable consuming func get() throws -> Any? {
+        switch consume self {
         case .value(let value): return value
         case .error(let error): throw error
         }

@@ -41,11 +41,13 @@ void casyncio_fiber_exit(casyncio_fiber *from, casyncio_fiber *to, void *value) 
 /// Must be the first call of a fiber's entry function (it completes the switch for sanitizers).
 void casyncio_fiber_entered(void);
 
-/// Per-thread slot for the current greenlet (retained by the Swift side), or NULL.
-void *casyncio_greenlet_current(void);
-void casyncio_greenlet_set_current(void *greenlet);
-/// Per-thread slot for the greenlet that switched away last, until the resumed side releases it.
-void *casyncio_greenlet_pending(void);
-void casyncio_greenlet_set_pending(void *greenlet);
+/// Per-thread slots: the current greenlet (retained by the Swift side) and the greenlet that
+/// switched away last, until the resumed side releases it. Inline: they are on every switch.
+extern __thread void *casyncio_current_greenlet __attribute__((tls_model("initial-exec")));
+extern __thread void *casyncio_pending_greenlet __attribute__((tls_model("initial-exec")));
+static inline void *casyncio_greenlet_current(void) { return casyncio_current_greenlet; }
+static inline void casyncio_greenlet_set_current(void *greenlet) { casyncio_current_greenlet = greenlet; }
+static inline void *casyncio_greenlet_pending(void) { return casyncio_pending_greenlet; }
+static inline void casyncio_greenlet_set_pending(void *greenlet) { casyncio_pending_greenlet = greenlet; }
 
 #endif

@@ -25,11 +25,15 @@ let package = Package(
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
         .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
+        .executableTarget(name: "GreenletOverflowCheck", dependencies: ["AsyncioGreenlets"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: ["Asyncio", "AsyncioProcessPool", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "AsyncioGreenletsTests", dependencies: ["Asyncio", "AsyncioGreenlets"]),
+        .testTarget(
+            name: "AsyncioGreenletsTests",
+            dependencies: ["Asyncio", "AsyncioGreenlets", .target(name: "GreenletOverflowCheck")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

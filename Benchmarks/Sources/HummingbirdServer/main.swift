@@ -11,7 +11,7 @@ let app = Application(
     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
     onServerRunning: { channel in
         print("ready \(channel.localAddress!.port!)")
-        fflush(stdout)
+        fflush(nil)
     },
     eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: 1))
 )

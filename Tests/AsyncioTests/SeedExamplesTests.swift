@@ -63,7 +63,7 @@ import Testing
         let actual = Self.normalized(swiftOutput)
         let expected = Self.normalized(pythonOutput)
         #expect(actual.count == expected.count)
-        #expect(actual.filter { $0.hasPrefix("=== seed") }.count == 45)
+        #expect(actual.filter { $0.hasPrefix("=== seed") }.count == 49)
         for (index, pair) in zip(actual, expected).enumerated() where pair.0 != pair.1 {
             Issue.record("line \(index + 1): swift «\(pair.0)», asyncio «\(pair.1)»")
         }

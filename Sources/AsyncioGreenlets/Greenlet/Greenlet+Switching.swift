@@ -58,11 +58,24 @@ extension Greenlet {
         guard target.state == .started, there != here,
               target.thread == Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef({ $0.thread })
         else { return try transfer(to: target, .value(value)) }
+        // Nothing to hand over: no payload, the receiver reads nil.
+        if value == nil { return try takeReceived(rawSwitch(from: here, to: there, payload: nil)) }
         let received = withUnsafeTemporaryAllocation(of: Transfer.self, capacity: 1) { payload in
             payload.baseAddress!.initialize(to: .value(value))
             return rawSwitch(from: here, to: there, payload: UnsafeMutableRawPointer(payload.baseAddress!))
         }
         return try takeReceived(received)
+    }
+
+    /// `switch()` with no value to a started greenlet of this thread: no payload at all.
+    @usableFromInline
+    static func switchEmpty(to target: Greenlet) throws -> Any? {
+        let here = currentRaw()
+        let there = Unmanaged.passUnretained(target).toOpaque()
+        guard target.state == .started, there != here,
+              target.thread == Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef({ $0.thread })
+        else { return try transfer(to: target, .value(nil)) }
+        return try takeReceived(rawSwitch(from: here, to: there, payload: nil))
     }
 
     /// Moves out what the switch brought (nothing, for a bare switch: a nil value), releases the

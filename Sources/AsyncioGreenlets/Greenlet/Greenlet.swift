@@ -128,8 +128,14 @@ public final class Greenlet {
     /// greenlet's pending `switch` return it. Returns what is handed back when a greenlet next
     /// switches to the caller (or its child's return value); throws what is thrown into it.
     @discardableResult
-    public func `switch`(_ value: Any? = nil) throws -> Any? {
+    public func `switch`(_ value: Any?) throws -> Any? {
         try Greenlet.switchValue(to: self, value)
+    }
+
+    /// Switches to this greenlet handing it nil (greenlet's `switch()` with no arguments).
+    @discardableResult
+    public func `switch`() throws -> Any? {
+        try Greenlet.switchEmpty(to: self)
     }
 
     /// Throws `error` into this greenlet where it is suspended (`GreenletExit` by default). A

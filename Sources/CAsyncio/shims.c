@@ -1,4 +1,10 @@
 // C shims for the event loop: epoll, eventfd, thread-local loop slots, main-queue hooks.
+#if !defined(__linux__)
+// The one place other platforms are fenced off: the selector is epoll, cross-thread wake-ups are an
+// eventfd, child processes are reaped through pidfds. A kqueue port would replace this file and
+// Poller.swift/SelectorRegistration.swift; until then the build stops here with this message.
+#error "swift-asyncio runs on Linux only (epoll, eventfd, pidfd); other platforms are not supported yet"
+#endif
 #define _GNU_SOURCE
 #include "CAsyncio.h"
 #include <errno.h>

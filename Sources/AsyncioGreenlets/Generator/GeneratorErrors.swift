@@ -6,13 +6,16 @@
 public struct StopIteration<Value>: Error, @unchecked Sendable {
     // Sendable by declaration only: a generator and what it returns stay on the thread that
     // runs it, and this error is thrown and caught there.
+    /// The generator's return value, or nil when it had finished before the call.
     public let value: Value?
+    /// A stop carrying `value`.
     public init(value: Value?) { self.value = value }
 }
 
 /// Thrown into a suspended generator by `close()` (Python's `GeneratorExit`). A body that lets it
 /// escape, or returns, is closed; one that yields again is an error (`ignoredGeneratorExit`).
 public struct GeneratorExit: Error, Sendable, Equatable {
+    /// The exit request.
     public init() {}
 }
 

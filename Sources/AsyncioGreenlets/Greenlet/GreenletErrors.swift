@@ -3,6 +3,7 @@
 /// Thrown into a greenlet to make it end (greenlet's `GreenletExit`). A body that lets it
 /// escape ends normally: its parent receives the `GreenletExit` value as the return value.
 public struct GreenletExit: Error, Sendable, Equatable {
+    /// The exit request.
     public init() {}
 }
 

@@ -295,5 +295,41 @@ final class SmallBufferReceiver: BufferedProtocol {
     }
 }
 
+/// Records every chunk and the end of a stream.
+final class ChunkRecorder: ConnectionProtocol, @unchecked Sendable {
+    // Used only on the loop's thread (protocol callbacks and the test's loop task).
+    var chunks: [[UInt8]] = []
+    let ended: Future<Void>
+    init(loop: EventLoop) { ended = loop.createFuture() }
+    func dataReceived(_ data: [UInt8]) { chunks.append(data) }
+    func eofReceived() -> Bool { try? ended.setResult(()); return false }
+}
+
+extension TransportTests {
+    @Test(.timeLimit(.minutes(1))) func largeReadsGoStraightIntoTheArrayAndNothingIsLost() throws {
+        let loop = EventLoop()
+        defer { try? loop.close() }
+        let (mine, theirs) = socketPair()
+        defer { _ = Glibc.close(theirs) }
+        let payload = (0..<1_000_000).map { UInt8(($0 * 7) % 253) }
+        let recorder = try loop.runUntilComplete { () async throws -> ChunkRecorder in
+            let (_, recorder) = try await loop.createConnection({ ChunkRecorder(loop: loop) }, socket: mine)
+            try await loop.sockSendall(theirs, payload)         // large reads: the sized path
+            try await asyncio.sleep(0.05)
+            try await loop.sockSendall(theirs, Array("tail".utf8))  // a small one after them
+            try await asyncio.sleep(0.05)
+            shutdown(theirs, Int32(SHUT_WR))                     // EOF after a large read
+            try await recorder.ended.value
+            return recorder
+        }
+        let received = recorder.chunks.flatMap { $0 }
+        #expect(received.count == payload.count + 4)
+        #expect(Array(received.prefix(payload.count)) == payload)
+        #expect(Array(received.suffix(4)) == Array("tail".utf8))
+        #expect(recorder.chunks.contains { $0.count >= 32 * 1024 })
+        #expect(recorder.chunks.allSatisfy { !$0.isEmpty })
+    }
+}
+
 /// The address a socket is bound to.
 func SocketAddressOf(_ fd: Int32) -> SocketAddress { SocketAddress.local(of: fd)! }

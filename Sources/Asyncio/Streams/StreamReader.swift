@@ -32,10 +32,6 @@ public final class StreamReader: @unchecked Sendable {
 
     /// Removes and returns the next `count` unread bytes.
     private func take(_ count: Int) -> [UInt8] {
-        if head == 0 && count == buffer.count {  // everything: hand the buffer over, no copy
-            defer { buffer = [] }
-            return buffer
-        }
         let data = Array(buffer[head..<(head + count)])
         head += count
         if head == buffer.count {
@@ -56,7 +52,7 @@ public final class StreamReader: @unchecked Sendable {
     /// Appends received data; pauses the transport when the buffer passes twice the limit.
     public func feedData(_ data: [UInt8]) {
         if data.isEmpty { return }
-        if buffer.isEmpty { buffer = data } else { buffer += data }  // empty: adopt it, no copy
+        buffer += data
         wakeWaiter()
         if let transport, !paused, available > 2 * limit {
             transport.pauseReading()

@@ -7,6 +7,7 @@
 # Results also go to results/<date>-<host>-echo.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./common.sh
 runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
 python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
 swift build -c release --product EchoServer >/dev/null
@@ -23,10 +24,8 @@ for size in 1024 10240 102400; do
     for entry in "${servers[@]}"; do
         name=${entry%%|*}; command=${entry#*|}
         for ((i = 0; i < runs; i++)); do
-            coproc SERVER { exec taskset -c 1 $command 2>/dev/null; }
-            read -r line <&"${SERVER[0]}"
-            port=${line#ready }
-            pid=$SERVER_PID
+            start_server $command
+            port=$server_port; pid=$server_pid
             before=$(awk '{print $14 + $15}' /proc/$pid/stat)
             result=$(taskset -c 0 "$bin/EchoClient" "$port" "$conns" "$size" "$duration")
             after=$(awk '{print $14 + $15}' /proc/$pid/stat)
@@ -56,7 +55,4 @@ for size in (1024, 10240, 102400):
 PY
 )
 rm -f "$raw"
-echo "$table"
-out="results/$(date +%Y-%m-%d)-$(hostname)-echo.md"
-{ echo "# TCP echo, $(date -u +%Y-%m-%dT%H:%MZ), $(hostname), $conns connections, ${duration}s per run, median of $runs"; echo; echo "$table"; } >"$out"
-echo "written to Benchmarks/$out"
+publish "-echo" "TCP echo, $conns connections, ${duration}s per run, median of $runs" "$table"

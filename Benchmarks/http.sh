@@ -6,6 +6,7 @@
 # results/<date>-<host>-http.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./common.sh
 runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
@@ -20,10 +21,8 @@ raw=$(mktemp)
 for entry in "${servers[@]}"; do
     name=${entry%%|*}; command=${entry#*|}
     for ((i = 0; i < runs; i++)); do
-        coproc SERVER { exec taskset -c 1 $command 2>/dev/null; }
-        read -r line <&"${SERVER[0]}"
-        port=${line#ready }
-        pid=$SERVER_PID
+        start_server $command
+        port=$server_port; pid=$server_pid
         curl -sf "http://127.0.0.1:$port/" >/dev/null  # answers before the clock starts
         before=$(awk '{print $14 + $15}' /proc/$pid/stat)
         out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$port/")
@@ -61,7 +60,4 @@ for name in names:
 PY
 )
 rm -f "$raw"
-echo "$table"
-out="results/$(date +%Y-%m-%d)-$(hostname)-http.md"
-{ echo "# HTTP/1.1 keep-alive hello world, $(date -u +%Y-%m-%dT%H:%MZ), $(hostname), wrk -t1 -c$conns, ${duration}s per run, median of $runs"; echo; echo "$table"; } >"$out"
-echo "written to Benchmarks/$out"
+publish "-http" "HTTP/1.1 keep-alive hello world, wrk -t1 -c$conns, ${duration}s per run, median of $runs" "$table"

@@ -4,6 +4,7 @@
 # and this library's speed-up over each peer. Results also go to results/<date>-<host>.md.
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./common.sh
 runs=${RUNS:-3}
 python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
 swift build -c release --product MicroBench >/dev/null
@@ -19,26 +20,16 @@ for ((i = 0; i < runs; i++)); do
 done
 
 table=$(python3 - "$raw" <<'PY'
-import statistics, sys, collections
-figures = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    peer, bench, seconds = line.split()
-    figures[(peer, bench)].append(float(seconds))
-def med(peer, bench): return statistics.median(figures[(peer, bench)])
-def span(peer, bench): v = figures[(peer, bench)]; return f"{min(v)*1e9:.0f}-{max(v)*1e9:.0f}"
+import sys
+sys.path.insert(0, "python")
+from figures import load, med, span
+figures = load(sys.argv[1])
 print("| work | swift ns/op (min-max) | uvloop ns/op | asyncio ns/op | vs uvloop | vs asyncio |")
 print("|---|---|---|---|---|---|")
 for bench in ["callsoon", "yield1", "yield1000", "future", "gather", "taskgroup", "queue", "lock", "waitfor", "timeout", "tothread", "threadsafe"]:
-    s, u, a = med("swift", bench), med("uvloop", bench), med("asyncio", bench)
-    print(f"| {bench} | {s*1e9:.0f} ({span('swift', bench)}) | {u*1e9:.0f} | {a*1e9:.0f} | {u/s:.1f}x | {a/s:.1f}x |")
+    s, u, a = med(figures, "swift", bench), med(figures, "uvloop", bench), med(figures, "asyncio", bench)
+    print(f"| {bench} | {s*1e9:.0f} ({span(figures, 'swift', bench)}) | {u*1e9:.0f} | {a*1e9:.0f} | {u/s:.1f}x | {a/s:.1f}x |")
 PY
 )
 rm -f "$raw"
-echo "$table"
-out="results/$(date +%Y-%m-%d)-$(hostname).md"
-{
-    echo "# Micro benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(hostname), $(nproc) CPUs, median of $runs, pinned to CPU 0"
-    echo
-    echo "$table"
-} >"$out"
-echo "written to Benchmarks/$out"
+publish "" "Micro benchmarks, $(nproc) CPUs, median of $runs, pinned to CPU 0" "$table"

@@ -134,21 +134,22 @@ def _():
     print('---------------------------------------')
     print(b - a)
 
-@example("000", "as_completed in completion order")
-def _():
+def as_completed_example(awaitables):
+    """Seed 000's as_completed example over what `awaitables()` makes inside the running loop."""
     a = now()
     async def main():
-        # as_completed() wraps coroutines from a set (arbitrary start order): make the tasks in list order.
-        s = asyncio.as_completed([asyncio.create_task(hello_n(1, 5, '哈哈1')),
-                                  asyncio.create_task(hello_n(2, 3, '哈哈2')),
-                                  asyncio.create_task(hello_n(3, 4, '哈哈3'))])
-        for f in s:
+        for f in asyncio.as_completed(awaitables()):
             result = await f
             print(result)
     asyncio.run(main())
     b = now()
     print('---------------------------------------')
     print(b - a)
+
+# as_completed() wraps coroutines from a set (arbitrary start order): make the tasks in list order.
+example("000", "as_completed in completion order")(lambda: as_completed_example(lambda: [
+    asyncio.create_task(hello_n(1, 5, '哈哈1')), asyncio.create_task(hello_n(2, 3, '哈哈2')),
+    asyncio.create_task(hello_n(3, 4, '哈哈3'))]))
 
 async def t1(a, b):
     print("Hello world 01 begin"); await asyncio.sleep(3); print("Hello again 01 end"); return a + b
@@ -207,16 +208,5 @@ def decorated_hello(n, seconds, result):
         return result
     return hello()
 
-@example("000", "as_completed over @asyncio.coroutine generators")
-def _():
-    a = now()
-    async def main():
-        s = asyncio.as_completed([decorated_hello(1, 5, '哈哈1'), decorated_hello(2, 3, '哈哈2'),
-                                  decorated_hello(3, 4, '哈哈3')])
-        for f in s:
-            result = await f
-            print(result)
-    asyncio.run(main())
-    b = now()
-    print('---------------------------------------')
-    print(b - a)
+example("000", "as_completed over @asyncio.coroutine generators")(lambda: as_completed_example(lambda: [
+    decorated_hello(1, 5, '哈哈1'), decorated_hello(2, 3, '哈哈2'), decorated_hello(3, 4, '哈哈3')]))

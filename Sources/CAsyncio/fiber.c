@@ -29,8 +29,13 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 void *casyncio_context_switch(void **save_sp, void *load_sp, void *value);
 void casyncio_context_trampoline(void);
 
+#ifdef CASYNCIO_ASAN
 /// The fiber that switched last on this thread: the one a resumed fiber came from.
 static __thread casyncio_fiber *switched_from __attribute__((tls_model("initial-exec"))) = 0;
+#define NOTE_SWITCHED_FROM(fiber) (switched_from = (fiber))
+#else
+#define NOTE_SWITCHED_FROM(fiber) ((void)(fiber))
+#endif
 
 __thread void *casyncio_current_greenlet __attribute__((tls_model("initial-exec"))) = 0;
 __thread void *casyncio_pending_greenlet __attribute__((tls_model("initial-exec"))) = 0;
@@ -103,7 +108,7 @@ void *casyncio_fiber_switch(casyncio_fiber *from, casyncio_fiber *to, void *valu
 #ifdef CASYNCIO_ASAN
     __sanitizer_start_switch_fiber(&from->fake_stack, to->stack_low, to->stack_size);
 #endif
-    switched_from = from;
+    NOTE_SWITCHED_FROM(from);
     void *result = casyncio_context_switch(&from->sp, to->sp, value);
 #ifdef CASYNCIO_ASAN
     finish_switch(from->fake_stack);
@@ -115,7 +120,7 @@ void casyncio_fiber_exit(casyncio_fiber *from, casyncio_fiber *to, void *value) 
 #ifdef CASYNCIO_ASAN
     __sanitizer_start_switch_fiber(0, to->stack_low, to->stack_size);
 #endif
-    switched_from = from;
+    NOTE_SWITCHED_FROM(from);
     casyncio_context_switch(&from->sp, to->sp, value);
     __builtin_unreachable();
 }

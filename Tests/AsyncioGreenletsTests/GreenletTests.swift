@@ -178,7 +178,8 @@ final class Printed {
         #expect(cleaned)
     }
 
-    @Test func theStackHasAGuardPageBelowIt() throws {
+    /// (The guard page below it is checked by StackOverflowTests, in a child process.)
+    @Test func theStackIsMappedWhenTheGreenletStartsWithTheRequestedSize() throws {
         let g = Greenlet(stackSize: 64 * 1024) { _ in try Greenlet.current.parent!.switch() }
         #expect(g.stackRange == nil)
         try g.switch()

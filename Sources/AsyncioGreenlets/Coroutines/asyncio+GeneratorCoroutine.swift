@@ -33,10 +33,9 @@ extension asyncio {
         _ coroutines: sending [GeneratorCoroutine<T>], timeout: Double? = nil
     ) throws -> AsCompleted<LoopTask<T>> {
         let loop = try getRunningLoop()
-        let box = CoroutineBox(coroutines)
-        let tasks = try box.values.map { coroutine in
-            let one = CoroutineBox([coroutine])
-            return try loop.createTask { try await one.values[0].run() }
+        let tasks = try CoroutineBox(coroutines).value.map { coroutine in
+            let moved = CoroutineBox(coroutine)
+            return try loop.createTask { try await moved.value.run() }
         }
         return try asCompleted(tasks, timeout: timeout)
     }
@@ -68,7 +67,7 @@ extension EventLoop {
 
 /// Coroutines moved into tasks one by one: each goes to exactly one task, on the loop's thread,
 /// which is what the caller's `sending` promised for the whole array.
-private struct CoroutineBox<T>: @unchecked Sendable {
-    let values: [GeneratorCoroutine<T>]
-    init(_ values: [GeneratorCoroutine<T>]) { self.values = values }
+private struct CoroutineBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -50,15 +50,11 @@ extension Greenlet {
         return try takeReceived(received)
     }
 
-    /// `switch(value)` to a started greenlet of this thread: the payload is built in place.
+    /// `switch(value)`: to a started greenlet of this thread the payload is built in place, and
+    /// a nil value travels as no payload at all; anything else goes through `transfer`.
     @usableFromInline
     static func switchValue(to target: Greenlet, _ value: __owned Any?) throws -> Any? {
-        let here = currentRaw()
-        let there = Unmanaged.passUnretained(target).toOpaque()
-        guard target.state == .started, there != here,
-              target.thread == Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef({ $0.thread })
-        else { return try transfer(to: target, .value(value)) }
-        // Nothing to hand over: no payload, the receiver reads nil.
+        guard let (here, there) = directRoute(to: target) else { return try transfer(to: target, .value(value)) }
         if value == nil { return try takeReceived(rawSwitch(from: here, to: there, payload: nil)) }
         let received = withUnsafeTemporaryAllocation(of: Transfer.self, capacity: 1) { payload in
             payload.baseAddress!.initialize(to: .value(value))
@@ -67,15 +63,22 @@ extension Greenlet {
         return try takeReceived(received)
     }
 
-    /// `switch()` with no value to a started greenlet of this thread: no payload at all.
+    /// `switch()` with no value: no payload, the receiver reads nil.
     @usableFromInline
     static func switchEmpty(to target: Greenlet) throws -> Any? {
+        guard let (here, there) = directRoute(to: target) else { return try transfer(to: target, .value(nil)) }
+        return try takeReceived(rawSwitch(from: here, to: there, payload: nil))
+    }
+
+    /// The current greenlet and `target`, when `target` is another started greenlet of this
+    /// thread (no dead-parent walk, no start, no thread error): the common switch.
+    private static func directRoute(to target: Greenlet) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer)? {
         let here = currentRaw()
         let there = Unmanaged.passUnretained(target).toOpaque()
         guard target.state == .started, there != here,
               target.thread == Unmanaged<Greenlet>.fromOpaque(here)._withUnsafeGuaranteedRef({ $0.thread })
-        else { return try transfer(to: target, .value(nil)) }
-        return try takeReceived(rawSwitch(from: here, to: there, payload: nil))
+        else { return nil }
+        return (here, there)
     }
 
     /// Moves out what the switch brought (nothing, for a bare switch: a nil value), releases the

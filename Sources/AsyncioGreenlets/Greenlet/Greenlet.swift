@@ -43,7 +43,8 @@ public final class Greenlet {
 
     @usableFromInline enum State { case unstarted, started, dead }
 
-    /// A greenlet that will run `body` on its own stack of `stackSize` bytes. `parent` is the
+    /// A greenlet that will run `body` on its own stack of `stackSize` bytes (at least 16 KiB,
+    /// rounded up to pages; mapped when it first runs). `parent` is the
     /// greenlet resumed when the body finishes; nil means the current greenlet.
     public init(
         stackSize: Int = Greenlet.defaultStackSize, parent: Greenlet? = nil,
@@ -76,27 +77,30 @@ public final class Greenlet {
         fiber.deallocate()
     }
 
-    /// The greenlet resumed when this one finishes. Setting it rejects a cycle.
+    /// The greenlet resumed when this one finishes. Setting a parent that would make a cycle traps
+    /// (`setParent` throws instead).
     public var parent: Greenlet? {
         get { parentStorage }
         set {
-            var ancestor = newValue
-            while let next = ancestor {
-                if next === self { preconditionFailure(GreenletError.parentCycle.description) }
-                ancestor = next.parentStorage
-            }
+            if let newValue, wouldCycle(newValue) { preconditionFailure(GreenletError.parentCycle.description) }
             parentStorage = newValue
         }
     }
 
     /// Sets the parent, throwing `GreenletError.parentCycle` instead of trapping on a cycle.
     public func setParent(_ newParent: Greenlet) throws {
-        var ancestor: Greenlet? = newParent
+        if wouldCycle(newParent) { throw GreenletError.parentCycle }
+        parentStorage = newParent
+    }
+
+    /// True when this greenlet is `candidate` or one of its ancestors.
+    private func wouldCycle(_ candidate: Greenlet) -> Bool {
+        var ancestor: Greenlet? = candidate
         while let next = ancestor {
-            if next === self { throw GreenletError.parentCycle }
+            if next === self { return true }
             ancestor = next.parentStorage
         }
-        parentStorage = newParent
+        return false
     }
 
     /// True when the body has finished (returned or thrown), or was thrown into before it started.

@@ -24,9 +24,28 @@ public struct TimeoutError: Error, CustomStringConvertible, Equatable, Sendable 
 }
 
 /// A value outside what an operation accepts (Python's ValueError), e.g. `sleep(.nan)`.
-public struct ValueError: Error, CustomStringConvertible, Equatable, Sendable {
+///
+/// A class, so that errors Python derives from ValueError are subclasses here too:
+/// `catch let error as ValueError` also catches `LimitOverrunError`, as `except ValueError` does.
+/// Immutable, hence safe to share between threads.
+open class ValueError: Error, CustomStringConvertible, Equatable, @unchecked Sendable {
+    /// The message, as `str(exc)` prints it.
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    open var description: String { message }
+
+    /// Same class and same message.
+    public static func == (lhs: ValueError, rhs: ValueError) -> Bool {
+        type(of: lhs) == type(of: rhs) && lhs.message == rhs.message
+    }
+}
+
+/// A number too large for what it is given to (Python's OverflowError): a port outside 0-65535.
+public struct OverflowError: Error, CustomStringConvertible, Equatable, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
+    /// "connect(): port must be 0-65535." and the like, as CPython's socket module words it.
+    init(portFor operation: String) { message = "\(operation)(): port must be 0-65535." }
     public var description: String { message }
 }
 
@@ -51,6 +70,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case stoppedBeforeFutureCompleted
     /// A task awaited itself.
     case taskAwaitsItself(String)
+    /// A task (or other code on a loop's thread) awaited a future or task of another loop.
+    case attachedToDifferentLoop(task: String?, future: String)
     /// A Task does not support `setResult`/`setException`.
     case taskResultNotSettable
     /// In debug mode: a non-thread-safe call from a thread other than the running loop's.
@@ -77,6 +98,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .runnerClosed: "Runner is closed"
         case .stoppedBeforeFutureCompleted: "Event loop stopped before Future completed."
         case .taskAwaitsItself(let name): "Task cannot await on itself: \(name)"
+        case .attachedToDifferentLoop(let task?, let future): "Task \(task) got Future \(future) attached to a different loop"
+        case .attachedToDifferentLoop(nil, let future): "Future \(future) attached to a different loop"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
         case .timeoutOutsideTask: "Timeout should be used inside a task"
         case .taskGroupFinished: "TaskGroup is finished"

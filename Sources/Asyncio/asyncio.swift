@@ -17,12 +17,13 @@ public enum asyncio {
 
     /// The running loop; else this thread's current loop; else a new loop, which becomes the
     /// current one (asyncio's `get_event_loop`). Calls return the same loop until it is replaced.
-    public static func getEventLoop() -> EventLoop {
+    /// Throws `OSError` when a new loop is needed and cannot be made.
+    public static func getEventLoop() throws -> EventLoop {
         if let loop = runningLoop { return loop }
         if let pointer = casyncio_get_current_loop() {
             return Unmanaged<EventLoop>.fromOpaque(pointer).takeUnretainedValue()
         }
-        let loop = newEventLoop()
+        let loop = try newEventLoop()
         setEventLoop(loop)
         return loop
     }
@@ -35,7 +36,7 @@ public enum asyncio {
     }
 
     /// A new loop from the current policy (asyncio's `new_event_loop`). It is not made current.
-    public static func newEventLoop() -> EventLoop { getEventLoopPolicy().newEventLoop() }
+    public static func newEventLoop() throws -> EventLoop { try getEventLoopPolicy().newEventLoop() }
 
     /// Creates a task on the running loop (asyncio's `create_task`). Throws
     /// `EventLoopError.noRunningEventLoop` when no loop runs on this thread.

@@ -131,3 +131,11 @@ int casyncio_main_queue_handle(void) {
 void casyncio_drain_main_queue(void) {
     if (_dispatch_main_queue_callback_4CF) _dispatch_main_queue_callback_4CF(0);
 }
+
+const void *casyncio_memmem(const void *haystack, size_t length, const void *needle, size_t needle_length) {
+    return memmem(haystack, length, needle, needle_length);
+}
+
+static __thread void *worker_pool;
+void *casyncio_get_worker_pool(void) { return worker_pool; }
+void casyncio_set_worker_pool(void *pool) { worker_pool = pool; }

@@ -65,7 +65,7 @@ func decoratedFunc2() -> GeneratorCoroutine<Void> {
 }
 
 func decoratedCoroutineExample() throws {
-    let loop = asyncio.newEventLoop()
+    let loop = try asyncio.newEventLoop()
     asyncio.setEventLoop(loop)
     let tasks = [
         try asyncio.ensureFuture(decoratedFunc1()),

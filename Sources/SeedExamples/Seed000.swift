@@ -15,7 +15,7 @@ func sayAfterTimeMain() async throws {
 }
 
 func sayAfterTimeExample() throws {
-    let loop = asyncio.getEventLoop()          // 创建事件循环对象
+    let loop = try asyncio.getEventLoop()          // 创建事件循环对象
     try loop.runUntilComplete { try await sayAfterTimeMain() }
     try loop.close()
 }
@@ -27,12 +27,12 @@ func eventLoopAccessExample() throws {
     } catch {
         printRuntimeError(error)
     }
-    let loop = asyncio.getEventLoop()          // creates this thread's loop
-    print("get_event_loop() twice gives the same loop:", loop === asyncio.getEventLoop())
-    let fresh = asyncio.newEventLoop()
+    let loop = try asyncio.getEventLoop()          // creates this thread's loop
+    print("get_event_loop() twice gives the same loop:", try loop === asyncio.getEventLoop())
+    let fresh = try asyncio.newEventLoop()
     print("new_event_loop() gives another loop:", fresh !== loop)
     asyncio.setEventLoop(fresh)
-    print("after set_event_loop(), get_event_loop() is it:", asyncio.getEventLoop() === fresh)
+    print("after set_event_loop(), get_event_loop() is it:", try asyncio.getEventLoop() === fresh)
     let running = try fresh.runUntilComplete { try asyncio.getRunningLoop() }
     print("get_running_loop() inside is that loop:", running === fresh)
     try loop.close()
@@ -48,7 +48,7 @@ func hello1(_ a: Int, _ b: Int) async throws -> Int {
 }
 
 func taskResultExample() throws {
-    let loop = asyncio.getEventLoop()                              // 第一步:创建事件循环
+    let loop = try asyncio.getEventLoop()                              // 第一步:创建事件循环
     let task = try asyncio.ensureFuture { try await hello1(10, 5) } // 第二步:包装成任务
     _ = try loop.runUntilComplete(task)                            // 第三步:通过事件循环运行
     print("-------------------------------------")
@@ -58,7 +58,7 @@ func taskResultExample() throws {
 
 // --- a done callback reads the result ---
 func doneCallbackExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try asyncio.ensureFuture { try await hello1(10, 5) }
     task.addDoneCallback { future in                                // 并被任务绑定一个回调函数
         print(try future.result())
@@ -98,7 +98,7 @@ func doSomeWork(_ x: Int) async throws {
 }
 
 func closedLoopExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     try loop.runUntilComplete { try await doSomeWork(1) }
     try loop.runUntilComplete { try await doSomeWork(3) }    // loop 只要不关闭,就还可以再运行
     try loop.close()
@@ -186,14 +186,14 @@ func t3(_ a: Int, _ b: Int) async throws -> Int {
 @Sendable func n3() async throws { print("Hello world 03 begin"); try await asyncio.sleep(4); print("Hello again 03 end") }
 
 func templateWaitNoResults() throws {
-    let loop = asyncio.getEventLoop()                                   // 第一步:创建事件循环
+    let loop = try asyncio.getEventLoop()                                   // 第一步:创建事件循环
     let tasks = [try asyncio.ensureFuture(n1), try asyncio.ensureFuture(n2), try asyncio.ensureFuture(n3)]
     try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }    // 第三步:通过事件循环运行
     try loop.close()                                                    // 第四步:关闭事件循环
 }
 
 func templateWaitResults() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task1 = try asyncio.ensureFuture { try await t1(10, 5) }
     let task2 = try asyncio.ensureFuture { try await t2(10, 5) }
     let task3 = try asyncio.ensureFuture { try await t3(10, 5) }

@@ -10,7 +10,7 @@ func helloWorld() async {
 }
 
 func runOnNewLoopExample() throws {
-    let loop = asyncio.getEventLoopPolicy().newEventLoop()   // 创建时间循环
+    let loop = try asyncio.getEventLoopPolicy().newEventLoop()   // 创建时间循环
     try loop.runUntilComplete { await helloWorld() }         // 在事件循环中运行协程对象
     try asyncio.run { await helloWorld() }                   // python3.7以后
     try loop.close()
@@ -85,7 +85,7 @@ func threeFour() async throws {
 }
 
 func asyncAwaitNewLoopExample() throws {
-    let loop = asyncio.getEventLoopPolicy().newEventLoop()
+    let loop = try asyncio.getEventLoopPolicy().newEventLoop()
     let tasks = [try loop.createTask { try await oneTwo() }, try loop.createTask { try await threeFour() }]
     try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }
     try loop.close()

@@ -10,16 +10,16 @@ func asyncHello() async throws {
 }
 
 func runUntilCompleteExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     try loop.runUntilComplete { try await asyncHello() }    // 执行coroutine
     try loop.close()
 }
 
 // --- event_loop是全局唯一的吗: get_event_loop returns the same loop ---
 func sameLoopExample() throws {
-    let loop1 = asyncio.getEventLoop()
+    let loop1 = try asyncio.getEventLoop()
     print("loop1 hash" + String(ObjectNumbers.number(loop1)))
-    let loop2 = asyncio.getEventLoop()
+    let loop2 = try asyncio.getEventLoop()
     print("loop2 hash" + String(ObjectNumbers.number(loop2)))
     try loop1.close()
 }
@@ -36,7 +36,7 @@ func asyncHelloOnThread(_ s: String, _ pause: Double) async throws {
 }
 
 func oneThreadExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task1 = try loop.createTask { try await asyncHelloOnThread("task1", 2) }
     let task2 = try loop.createTask { try await asyncHelloOnThread("task2", 5) }
     try loop.runUntilComplete {
@@ -53,7 +53,7 @@ func fun() async -> String {
 }
 
 func pendingThenFinishedExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try loop.createTask { await fun() }
     print(task)
     _ = try loop.runUntilComplete(task)
@@ -63,7 +63,7 @@ func pendingThenFinishedExample() throws {
 
 // --- 绑定回调 ---
 func callbackExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try loop.createTask { await fun() }
     task.addDoneCallback { future in
         print("Callback: ", try future.result())
@@ -74,7 +74,7 @@ func callbackExample() throws {
 
 // --- ensure_future and task.result() ---
 func ensureFutureExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try asyncio.ensureFuture { await fun() }
     _ = try loop.runUntilComplete(task)
     print("the fun() return is: \(try task.result())")
@@ -89,7 +89,7 @@ func hello() async throws {
 }
 
 func beginEndExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     print("begin")
     try loop.runUntilComplete { try await hello() }
     try loop.close()
@@ -104,7 +104,7 @@ func asyncHelloFive(_ s: String) async throws {
 }
 
 func severalTasksExample() throws {
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let tasks = [try loop.createTask { try await asyncHelloFive("task1") }, try loop.createTask { try await asyncHelloFive("task2") }]
     try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }
     try loop.close()

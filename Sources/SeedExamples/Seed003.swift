@@ -9,7 +9,7 @@ func doSomeWorkX(_ x: Int) async -> String {
 // --- 创建一个task: pending before the loop runs it, finished after ---
 func createTaskExample() throws {
     let start = ExampleTime.now()
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try loop.createTask { await doSomeWorkX(2) }
     print(task)
     _ = try loop.runUntilComplete(task)
@@ -20,7 +20,7 @@ func createTaskExample() throws {
 // --- 绑定回调 ---
 func callbackTimeExample() throws {
     let start = ExampleTime.now()
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try asyncio.ensureFuture { await doSomeWorkX(2) }
     task.addDoneCallback { future in print("callback:", try future.result()) }
     _ = try loop.runUntilComplete(task)
@@ -36,7 +36,7 @@ func doSomeSleep(_ x: Int) async throws -> String {
 // --- await ---
 func awaitSleepExample() throws {
     let start = ExampleTime.now()
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let task = try asyncio.ensureFuture { try await doSomeSleep(2) }
     _ = try loop.runUntilComplete(task)
     print("Task ret:", try task.result())
@@ -47,7 +47,7 @@ func awaitSleepExample() throws {
 func concurrencyExample() throws {
     let start = ExampleTime.now()
     let tasks = try [1, 2, 4].map { x in try asyncio.ensureFuture { try await doSomeSleep(x) } }
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     try loop.runUntilComplete { _ = try await asyncio.wait(tasks) }
     for task in tasks { print("Task ret:", try task.result()) }
     print("Time:", ExampleTime.now() - start)
@@ -56,7 +56,7 @@ func concurrencyExample() throws {
 // --- 协程嵌套: wait (the done set is printed sorted by name) and gather inside a coroutine ---
 func nestedWaitExample() throws {
     let start = ExampleTime.now()
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     try loop.runUntilComplete {
         let tasks = try [1, 2, 4].map { x in try asyncio.ensureFuture { try await doSomeSleep(x) } }
         let (dones, _) = try await asyncio.wait(tasks)
@@ -67,7 +67,7 @@ func nestedWaitExample() throws {
 
 func nestedGatherExample() throws {
     let start = ExampleTime.now()
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     try loop.runUntilComplete {
         let tasks = try [1, 2, 4].map { x in try asyncio.ensureFuture { try await doSomeSleep(x) } }
         for result in try await asyncio.gather(tasks) { print("Task ret:", result) }

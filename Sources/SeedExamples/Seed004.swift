@@ -93,7 +93,7 @@ func main3() async throws {
 
 func seed004Entries() throws {
     print("########### 用 loop 入口协程 ###########")
-    let loop = asyncio.getEventLoop()
+    let loop = try asyncio.getEventLoop()
     let viaLoop: (@escaping @Sendable () async throws -> Void) throws -> Void = { try loop.runUntilComplete($0) }
     try runtime(viaLoop, "main1", main1)
     try runtime(viaLoop, "main2", main2)

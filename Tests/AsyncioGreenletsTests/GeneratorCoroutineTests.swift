@@ -5,8 +5,8 @@ import AsyncioGreenlets
 import Testing
 
 /// Runs `body` with a fresh loop on a virtual clock, and closes it afterwards.
-func withVirtualLoop<R>(_ body: (EventLoop) throws -> R) rethrows -> R {
-    let loop = EventLoop(clock: VirtualClock())
+func withVirtualLoop<R>(_ body: (EventLoop) throws -> R) throws -> R {
+    let loop = try EventLoop(clock: VirtualClock())
     defer { try? loop.close() }
     return try body(loop)
 }
@@ -135,7 +135,7 @@ final class Trace: @unchecked Sendable {
     }
 
     @Test func ensureFutureAndAsyncioRun() throws {
-        let loop = EventLoop(clock: VirtualClock())
+        let loop = try EventLoop(clock: VirtualClock())
         asyncio.setEventLoop(loop)
         defer { asyncio.setEventLoop(nil); try? loop.close() }
         let task = try asyncio.ensureFuture(asyncio.coroutine { co -> Int in

@@ -23,7 +23,7 @@ final class UDPClient: DatagramProtocol {
 
 @Suite struct DatagramTests {
     @Test(.timeLimit(.minutes(1))) func udpEchoWithOurClientAndACPythonClient() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (ours, python, peer) = try loop.runUntilComplete { () async throws -> (String, String, String) in
             let (server, _) = try await loop.createDatagramEndpoint({ UDPEcho() }, localAddress: try SocketAddress(host: "127.0.0.1", port: 0))

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func debugModeRefusesNonThreadSafeCallsFromOtherThreads() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         loop.debug = true
         let message = "Non-thread-safe operation invoked on an event loop other than the current one"
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func withoutDebugModeCallSoonFromAnotherThreadStillReachesTheLoop() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let ran = EventLog()
         #expect(try callFromAnotherThread(on: loop) { try loop.callSoon { ran.add("ran") } } == "ok")
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func closeReportsTasksThatCanNeverFinish() throws {
-        let loop = EventLoop(clock: VirtualClock())
+        let loop = try EventLoop(clock: VirtualClock())
         let reported = ReportedErrors()
         reported.install(on: loop)
         let stuck = try loop.createTask(name: "stuck") { try await loop.createFuture(of: Int.self).value }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct FutureTests {
     @Test func pendingFutureHasNoResultYet() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             let future = loop.createFuture(of: Int.self)
             #expect(!future.done() && !future.cancelled())
             #expect(throws: InvalidStateError.self) { try future.result() }
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func cancelledFutureRaisesCancelledErrorWithTheMessage() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             let future = loop.createFuture(of: Int.self)
             #expect(future.cancel(msg: "stop it"))
             #expect(future.cancelled() && future.done())

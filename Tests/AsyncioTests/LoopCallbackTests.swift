@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func callSoonThreadsafeWakesABlockedLoop() throws {
-        let loop = EventLoop()   // real clock: the loop blocks in epoll with nothing to do
+        let loop = try EventLoop()   // real clock: the loop blocks in epoll with nothing to do
         defer { try? loop.close() }
         let log = EventLog()
         // Safety net: if the wake-up were lost, this stops the loop after 10 s and the test fails.

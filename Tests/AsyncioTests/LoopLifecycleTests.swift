@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct LoopLifecycleTests {
     @Test func closeTwiceDoesNothingAndEveryUseAfterCloseSaysClosed() throws {
-        let loop = EventLoop(clock: VirtualClock())
+        let loop = try EventLoop(clock: VirtualClock())
         try loop.close()
         try loop.close()
         #expect(loop.isClosed())
@@ -46,7 +46,7 @@ import Testing
 
     @Test func anotherLoopCannotRunInsideARunningOne() throws {
         try withVirtualLoop { loop, _ in
-            let other = EventLoop(clock: VirtualClock())
+            let other = try EventLoop(clock: VirtualClock())
             defer { try? other.close() }
             var caught: (any Error)?
             try loop.callSoon {
@@ -101,13 +101,13 @@ import Testing
     @Test func getEventLoopCreatesOnceAndSetEventLoopReplacesIt() throws {
         asyncio.setEventLoop(nil)
         defer { asyncio.setEventLoop(nil) }
-        let first = asyncio.getEventLoop()
-        #expect(asyncio.getEventLoop() === first)
-        let other = asyncio.newEventLoop()
+        let first = try asyncio.getEventLoop()
+        #expect(try asyncio.getEventLoop() === first)
+        let other = try asyncio.newEventLoop()
         #expect(other !== first)
-        #expect(asyncio.getEventLoop() === first)   // new_event_loop does not make it current
+        #expect(try asyncio.getEventLoop() === first)   // new_event_loop does not make it current
         asyncio.setEventLoop(other)
-        #expect(asyncio.getEventLoop() === other)
+        #expect(try asyncio.getEventLoop() === other)
         try first.close()
         try other.close()
     }
@@ -116,7 +116,7 @@ import Testing
         let clock = VirtualClock(start: 500)
         asyncio.setEventLoopPolicy(VirtualTimePolicy(clock: clock))
         defer { asyncio.setEventLoopPolicy(nil) }
-        let loop = asyncio.newEventLoop()
+        let loop = try asyncio.newEventLoop()
         defer { try? loop.close() }
         #expect(loop.time() == 500)
         #expect(asyncio.getEventLoopPolicy() is VirtualTimePolicy)

@@ -9,7 +9,7 @@ enum Trace {
 
 @Suite struct LoopThreadsTests {
     @Test func runInExecutorKeepsTheLoopFree() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let value = try loop.runUntilComplete { () async throws -> String in
@@ -25,7 +25,7 @@ enum Trace {
     }
 
     @Test func toThreadRunsOnAnotherThreadWithTheTaskLocals() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let loopThread = "\(pthread_self())"
         let (thread, requestID) = try loop.runUntilComplete { () async throws -> (String, String) in
@@ -38,7 +38,7 @@ enum Trace {
     }
 
     @Test func wrapFutureCancelsBothWays() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         try loop.runUntilComplete {
             let pending = ConcurrentFuture<Int>()
@@ -62,7 +62,7 @@ enum Trace {
     }
 
     @Test func cancellingTheAwaiterLeavesStartedThreadWorkRunning() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let finished = ConcurrentFuture<String>()
         let task = try loop.createTask {
@@ -77,7 +77,7 @@ enum Trace {
     }
 
     @Test func runCoroutineThreadsafeFromAnotherThread() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         let stopped = ConcurrentFuture<Void>()
         Thread.detachNewThread {
             try? loop.runForever()
@@ -113,7 +113,7 @@ enum Trace {
     }
 
     @Test func eightThreadsHammeringTheLoopLoseNothing() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let threads = 8, perThread = 5_000
         let counter = LockedCount()
@@ -161,7 +161,7 @@ enum Trace {
 
     @Test func runShutsTheDefaultExecutorDown() throws {
         nonisolated(unsafe) var made: EventLoop?
-        try asyncio.run(loopFactory: { made = EventLoop(); return made! }) {
+        try asyncio.run(loopFactory: { made = try EventLoop(); return made! }) {
             _ = try await asyncio.toThread { 1 }
         }
         #expect(made!.isClosed())

@@ -2,13 +2,13 @@
 @testable import Asyncio
 import Testing
 
-private func virtualLoop() -> EventLoop { EventLoop(clock: VirtualClock()) }
+private func virtualLoop() throws -> EventLoop { try EventLoop(clock: VirtualClock()) }
 
 @Suite struct RunnerTests {
     @Test func runReturnsTheResultAndClosesItsLoop() throws {
         let holder = EventLog()
         nonisolated(unsafe) var made: EventLoop?
-        let value = try asyncio.run(loopFactory: { made = virtualLoop(); return made! }) { () async throws -> Int in
+        let value = try asyncio.run(loopFactory: { made = try virtualLoop(); return made! }) { () async throws -> Int in
             try await asyncio.sleep(5)
             holder.add("ran")
             return 9
@@ -40,7 +40,7 @@ private func virtualLoop() -> EventLoop { EventLoop(clock: VirtualClock()) }
         let log = EventLog()
         let reported = ReportedErrors()
         try asyncio.run(loopFactory: {
-            let loop = virtualLoop()
+            let loop = try virtualLoop()
             reported.install(on: loop)
             return loop
         }) { () async throws -> Void in
@@ -63,7 +63,7 @@ private func virtualLoop() -> EventLoop { EventLoop(clock: VirtualClock()) }
             try asyncio.getRunningLoop() === asyncio.getEventLoop()
         }
         #expect(sameLoop)
-        let fresh = asyncio.getEventLoop()   // the run's loop was unset: a new one is made
+        let fresh = try asyncio.getEventLoop()   // the run's loop was unset: a new one is made
         #expect(!fresh.isClosed())
         try fresh.close()
         asyncio.setEventLoop(nil)

@@ -83,7 +83,7 @@ func loopbackListener() throws -> (Int32, Int) {
     }
 
     @Test func tcpConnectAcceptEchoOverLoopback() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (listener, port) = try loopbackListener()
         defer { close(listener) }
@@ -109,7 +109,7 @@ func loopbackListener() throws -> (Int32, Int) {
     }
 
     @Test func connectToAClosedPortFailsWithConnectionRefused() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (listener, port) = try loopbackListener()
         close(listener)                                  // nobody listens there any more
@@ -133,7 +133,7 @@ func loopbackListener() throws -> (Int32, Int) {
     }
 
     @Test func datagramsOverLoopback() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         func udpSocket() throws -> (Int32, SocketAddress) {
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -159,7 +159,7 @@ func loopbackListener() throws -> (Int32, Int) {
 
 @Suite struct NameLookupTests {
     @Test func getaddrinfoAndGetnameinfoRunInTheExecutor() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (infos, names) = try loop.runUntilComplete { () async throws -> ([AddressInfo], (String, String)) in
             let infos = try await loop.getaddrinfo("127.0.0.1", 8080, type: Int32(SOCK_STREAM.rawValue))

@@ -26,28 +26,63 @@ import Testing
         }
     }
 
-    @Test func overTheLimitTheErrorComesAndTheDataStays() throws {
+    @Test func overTheLimitReaduntilKeepsTheDataAndReadlineDropsTheLine() throws {
         try withVirtualLoop { loop, _ in
             let reader = StreamReader(limit: 8)
             let outcome = try loop.runUntilComplete { () async throws -> [String] in
-                reader.feedData(Array("0123456789abcdef\nrest".utf8))
-                reader.feedEOF()
+                reader.feedData(Array("0123456789abcdef\nrest\n".utf8))
                 var outcome: [String] = []
-                do { _ = try await reader.readline() } catch let error as LimitOverrunError {
+                do { _ = try await reader.readuntil() } catch let error as LimitOverrunError {
                     outcome.append("\(error.message) (\(error.consumed))")
                 }
-                outcome.append(String(decoding: try await reader.read(100), as: UTF8.self))   // nothing was lost
+                // readline: a ValueError (LimitOverrunError is one too, as in Python) and the line is gone.
+                do { _ = try await reader.readline() } catch let error as ValueError {
+                    outcome.append("\(type(of: error)): \(error)")
+                }
+                outcome.append(String(decoding: try await reader.readline(), as: UTF8.self))
                 return outcome
             }
-            #expect(outcome == ["Separator is found, but chunk is longer than limit (16)", "0123456789abcdef\nrest"])
+            #expect(outcome == ["Separator is found, but chunk is longer than limit (16)",
+                                "ValueError: Separator is found, but chunk is longer than limit", "rest\n"])
             let unterminated = StreamReader(limit: 8)
-            let message = try loop.runUntilComplete { () async throws -> String in
+            let messages = try loop.runUntilComplete { () async throws -> [String] in
                 unterminated.feedData(Array("0123456789abcdef".utf8))
-                do { _ = try await unterminated.readuntil(); return "no error" } catch let error as LimitOverrunError {
-                    return "\(error.message) (\(error.consumed)) kept \(try await unterminated.read(100).count)"
+                var messages: [String] = []
+                do { _ = try await unterminated.readuntil() } catch let error as LimitOverrunError {
+                    messages.append("\(error.message) (\(error.consumed)) kept \(try await unterminated.read(5).count)")
                 }
+                do { _ = try await unterminated.readline() } catch is ValueError {   // no newline: all dropped
+                    unterminated.feedData(Array("next\n".utf8))
+                    messages.append(String(decoding: try await unterminated.readline(), as: UTF8.self))
+                }
+                return messages
             }
-            #expect(message == "Separator is not found, and chunk exceed the limit (16) kept 16")
+            #expect(messages == ["Separator is not found, and chunk exceed the limit (16) kept 5", "next\n"])
+        }
+    }
+
+    @Test func readuntilOfSeveralSeparatorsReturnsTheMatchThatEndsFirst() throws {
+        try withVirtualLoop { loop, _ in
+            let results = try loop.runUntilComplete { () async throws -> [String] in
+                var results: [String] = []
+                for separators in [["abcd", "bc"], ["bc", "abcd"], ["cd", "bcd"], ["xyz", "g"]] {
+                    let reader = StreamReader()
+                    reader.feedData(Array("abcdefg".utf8))
+                    let line = try await reader.readuntil(anyOf: separators.map { Array($0.utf8) })
+                    results.append(String(decoding: line, as: UTF8.self))
+                }
+                let reader = StreamReader()
+                for separators in [[[UInt8]](), [[]], [Array("a".utf8), []]] {
+                    do { _ = try await reader.readuntil(anyOf: separators) } catch let error as ValueError { results.append(error.message) }
+                }
+                do { _ = try await reader.readuntil([]) } catch let error as ValueError { results.append(error.message) }
+                return results
+            }
+            #expect(results == ["abc", "abc", "abcd", "abcdefg",
+                                "Separator should contain at least one-byte string",
+                                "Separator should be at least one-byte string",
+                                "Separator should be at least one-byte string",
+                                "Separator should be at least one-byte string"])
         }
     }
 
@@ -72,7 +107,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aStreamEchoServerServesACPythonClient() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let output = try loop.runUntilComplete { () async throws -> String in
             let server = try await asyncio.startServer({ reader, writer in
@@ -106,7 +141,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func openConnectionToOurStartServer() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let reply = try loop.runUntilComplete { () async throws -> String in
             let server = try await asyncio.startServer({ reader, writer in
@@ -127,7 +162,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func drainRethrowsTheErrorTheConnectionWasLostWith() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let outcome = try loop.runUntilComplete { () async throws -> String in
             let gotClient = loop.createFuture(of: Int32.self)
@@ -156,7 +191,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func drainWaitsWhileThePeerDoesNotRead() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         try loop.runUntilComplete {
@@ -182,7 +217,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func serverWaitClosedWaitsForItsConnections() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         try loop.runUntilComplete {

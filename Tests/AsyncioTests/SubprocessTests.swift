@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct SubprocessTests {
     @Test(.timeLimit(.minutes(1))) func communicateWithCat() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (out, code) = try loop.runUntilComplete { () async throws -> (String, Int32) in
             let cat = try await asyncio.createSubprocessExec("cat", stdin: .pipe, stdout: .pipe)
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func shellStreamsExitCodeAndStderrToStdout() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let results = try loop.runUntilComplete { () async throws -> [String] in
             let shell = try await asyncio.createSubprocessShell("echo out; echo err >&2; exit 3", stdout: .pipe, stderr: .pipe)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func readLinesAsTheyCome() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let lines = try loop.runUntilComplete { () async throws -> [String] in
             let child = try await asyncio.createSubprocessShell("for i in 1 2 3; do echo line $i; done", stdout: .pipe)
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func killTerminateAndACancelledWaitLeavesItWaitable() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let codes = try loop.runUntilComplete { () async throws -> [Int32] in
             let sleeper = try await asyncio.createSubprocessExec("sleep", ["30"])
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func communicateIgnoresAChildThatDoesNotReadStdin() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let code = try loop.runUntilComplete { () async throws -> Int32 in
             let child = try await asyncio.createSubprocessExec("true", stdin: .pipe)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func aMissingProgramFailsWithAnOSError() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         #expect(throws: OSError(code: ENOENT)) {
             try loop.runUntilComplete { _ = try await asyncio.createSubprocessExec("no-such-program-here") }
@@ -86,7 +86,7 @@ import Testing
 
 @Suite struct SignalTests {
     @Test func signalHandlersRunOnTheLoop() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         try loop.addSignalHandler(SIGUSR1) { log.add("usr1 on the loop"); loop.stop() }

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func lockIsNotReentrantAndReleasingAnUnlockedLockIsAnError() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             let lock = Lock()
             #expect(throws: SyncPrimitiveError.lockNotAcquired) { try lock.release() }
             #expect(throws: TimeoutError.self) {
@@ -58,7 +58,7 @@ import Testing
 
     @Test func aLockIsBoundToOneLoop() throws {
         let lock = Lock()
-        let a = EventLoop(clock: VirtualClock()), b = EventLoop(clock: VirtualClock())
+        let a = try EventLoop(clock: VirtualClock()), b = try EventLoop(clock: VirtualClock())
         defer { try? a.close(); try? b.close() }
         try a.runUntilComplete {
             try await lock.acquire()

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func firstFailureCancelsSiblingsAndBodyAndAllErrorsAreGrouped() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             let log = EventLog()
             #expect {
                 try loop.runUntilComplete {
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func eagerChildrenThatFinishAtOnceAreCountedAndTheirErrorsCollected() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             loop.setTaskFactory(asyncio.eagerTaskFactory)
             let log = EventLog()
             #expect {

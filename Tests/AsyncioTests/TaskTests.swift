@@ -33,7 +33,7 @@ import Testing
 
     @Test func mainTaskOfRunIsTask1() throws {
         AnyTask.resetNameCounter()
-        let names = try asyncio.run(loopFactory: { EventLoop(clock: VirtualClock()) }) { () async throws -> [String] in
+        let names = try asyncio.run(loopFactory: { try EventLoop(clock: VirtualClock()) }) { () async throws -> [String] in
             let a = try asyncio.createTask { try await asyncio.sleep(1) }
             let b = try asyncio.createTask { try await asyncio.sleep(1) }
             try await a.value
@@ -192,10 +192,10 @@ import Testing
         }
     }
 
-    @Test func awaitingATaskOfAnotherLoopOnAnotherThread() throws {
-        // A task of loop A awaits a task of loop B, which runs on its own thread: the wait is
-        // handed to B's thread and the wake-up comes back through A's inbox.
-        let loopB = EventLoop()
+    @Test func awaitingATaskOfAnotherLoopIsAnErrorAndTheThreadsafeWayWorks() throws {
+        // A task of loop A may not await a task of loop B (asyncio raises RuntimeError: futures
+        // belong to one loop and its thread); runCoroutineThreadsafe + wrapFuture is the way.
+        let loopB = try EventLoop()
         let started = EventLog()
         Thread.detachNewThread {
             _ = try? loopB.runUntilComplete { () async throws -> Void in
@@ -205,24 +205,27 @@ import Testing
             try? loopB.close()
         }
         while started.entries.isEmpty { usleep(1000) }
-        let holder = EventLog()
         let remote = Future<LoopTask<Int>>(loop: loopB)
         try loopB.callSoonThreadsafe {
-            let task = try loopB.createTask { () async throws -> Int in
-                try await asyncio.sleep(0.05)
-                holder.add("remote done")
+            try remote.setResult(try loopB.createTask { () async throws -> Int in
+                try await asyncio.sleep(3600)   // pending while A awaits it (a done one is just read)
                 return 3
-            }
-            try remote.setResult(task)
+            })
         }
         while !remote.done() { usleep(1000) }
-        let loopA = EventLoop()
+        let loopA = try EventLoop()
         defer { try? loopA.close() }
-        let value = try loopA.runUntilComplete { () async throws -> Int in
-            try await remote.result().value
+        let (message, value) = try loopA.runUntilComplete { () async throws -> (String, Int) in
+            var message = ""
+            do { _ = try await remote.result().value } catch let error as EventLoopError { message = "\(error)" }
+            let handedOver = try asyncio.runCoroutineThreadsafe({ () async throws -> Int in
+                try await asyncio.sleep(0.05)
+                return 4
+            }, loop: loopB)
+            return (message, try await asyncio.wrapFuture(handedOver).value)
         }
-        #expect(value == 3)
-        #expect(holder.entries == ["remote done"])
+        #expect(message.hasSuffix("attached to a different loop"))
+        #expect(value == 4)
         try loopB.callSoonThreadsafe { for task in loopB.allTasks() { task.cancel() } }
     }
 }

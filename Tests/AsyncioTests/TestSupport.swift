@@ -4,9 +4,9 @@ import Logging
 import Foundation
 
 /// Runs `body` with a fresh loop on its own virtual clock, and closes the loop afterwards.
-func withVirtualLoop<R>(_ body: (EventLoop, VirtualClock) throws -> R) rethrows -> R {
+func withVirtualLoop<R>(_ body: (EventLoop, VirtualClock) throws -> R) throws -> R {
     let clock = VirtualClock()
-    let loop = EventLoop(clock: clock)
+    let loop = try EventLoop(clock: clock)
     defer { try? loop.close() }
     return try body(loop, clock)
 }
@@ -60,4 +60,10 @@ final class LockedCount: @unchecked Sendable {
     init(_ start: Int = 0) { count = start }
     @discardableResult func add(_ delta: Int) -> Int { lock.withLock { count += delta; return count } }
     var value: Int { lock.withLock { count } }
+}
+
+/// Mutable state shared by the tasks and callbacks of one loop: touched only on that loop's thread.
+final class Shared<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

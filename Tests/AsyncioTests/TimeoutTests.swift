@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func nestedScopesWithOneDeadlineOnlyTheOuterThrows() throws {
-        withVirtualLoop { loop, _ in
+        try withVirtualLoop { loop, _ in
             let log = EventLog()
             #expect(throws: TimeoutError.self) {
                 try loop.runUntilComplete { () async throws -> Void in
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func timeoutOutsideATaskIsAnError() throws {
-        let loop = EventLoop(clock: VirtualClock())
+        let loop = try EventLoop(clock: VirtualClock())
         defer { try? loop.close() }
         // A Swift child task runs on the loop but is not a loop task.
         #expect(throws: EventLoopError.timeoutOutsideTask) {

@@ -53,7 +53,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
 @Suite struct TransportTests {
     @Test(.timeLimit(.minutes(1))) func echoBetweenOurClientAndServer() throws {
         let before = openDescriptorCount()
-        let loop = EventLoop()
+        let loop = try EventLoop()
         let log = EventLog()
         let reply = try loop.runUntilComplete { () async throws -> String in
             let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
@@ -76,7 +76,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func serversAndConnectionsOnExistingSockets() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let reply = try loop.runUntilComplete { () async throws -> String in
@@ -97,7 +97,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func aPythonAsyncioClientTalksToOurServer() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let output = try loop.runUntilComplete { () async throws -> String in
@@ -123,7 +123,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func ourClientTalksToAPythonAsyncioServer() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let serverSource = """
@@ -168,7 +168,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func eofReceivedTrueKeepsTheConnectionHalfOpen() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let reply = try loop.runUntilComplete { () async throws -> String in
@@ -185,7 +185,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func aPeerResetIsReportedToTheProtocolAndTheLoopGoesOn() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let log = EventLog()
         let reported = ReportedErrors()
@@ -216,7 +216,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     }
 
     @Test(.timeLimit(.minutes(1))) func flowControlPausesAWriterWhoseReaderStopped() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         final class Flooder: ConnectionProtocol {
             let log: EventLog
@@ -276,7 +276,7 @@ final class SmallBufferReceiver: BufferedProtocol {
 
 @Suite struct BufferedProtocolTests {
     @Test(.timeLimit(.minutes(1))) func aBufferedProtocolReceivesIntoItsOwnMemory() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (total, calls, intact) = try loop.runUntilComplete { () async throws -> (Int, Int, Bool) in
             var receiver: SmallBufferReceiver?
@@ -307,7 +307,7 @@ final class ChunkRecorder: ConnectionProtocol, @unchecked Sendable {
 
 extension TransportTests {
     @Test(.timeLimit(.minutes(1))) func largeReadsGoStraightIntoTheArrayAndNothingIsLost() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let (mine, theirs) = socketPair()
         defer { _ = Glibc.close(theirs) }

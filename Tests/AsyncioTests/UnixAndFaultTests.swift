@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct UnixAndFaultTests {
     @Test(.timeLimit(.minutes(1))) func unixStreamsWithOurClientAndACPythonClient() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let path = NSTemporaryDirectory() + "asyncio-test-\(getpid()).sock"
         defer { unlink(path) }
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func writingToAPeerThatLeftLosesTheConnectionNotTheLoop() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let reported = ReportedErrors()
         reported.install(on: loop)
@@ -75,7 +75,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func noDescriptorLeaksAcrossConnectsFailuresAndCancellations() throws {
         let before = openDescriptorCount()
-        let loop = EventLoop()
+        let loop = try EventLoop()
         try loop.runUntilComplete {
             let server = try await asyncio.startServer({ reader, writer in
                 _ = try await reader.read()
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aServerOutOfDescriptorsReportsItAndServesAgainLater() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let reported = ReportedErrors()
         reported.install(on: loop)
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aProtocolCallbackThatThrowsIsReportedAndClosesOnlyItsConnection() throws {
-        let loop = EventLoop()
+        let loop = try EventLoop()
         defer { try? loop.close() }
         let reported = ReportedErrors()
         reported.install(on: loop)

@@ -5,10 +5,32 @@ public struct CallbackToken: Hashable, Sendable {
     let id: UInt64
 }
 
+/// How a done callback shows in a future's repr (`cb=[...]`): a name, as CPython shows its own
+/// callbacks (`_run_until_complete_cb()`), or where a user's closure was written.
+enum CallbackLabel {
+    case named(StaticString)
+    case closure(fileID: StaticString, line: UInt)
+
+    var description: String {
+        switch self {
+        case .named(let name): "\(name)()"
+        case .closure(let fileID, let line): "<closure>() at \(fileID):\(line)"
+        }
+    }
+}
+
 /// One party waiting for a future: a done callback, or a parked task to resume.
 enum FutureWaiter {
-    case callback(CallbackToken, (AnyFuture) throws -> Void)
-    case resume(UnsafeContinuation<Void, Never>)
+    case callback(CallbackToken, CallbackLabel, (AnyFuture) throws -> Void)
+    case wake(Waker)
+
+    /// As CPython's `_format_callbacks` shows it; a parked task is its `Task.task_wakeup()`.
+    var label: String {
+        switch self {
+        case .callback(_, let label, _): label.description
+        case .wake: "Task.task_wakeup()"
+        }
+    }
 }
 
 /// The states of asyncio's futures.
@@ -80,12 +102,12 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// Adds an untyped done callback; always scheduled with `callSoon`, even when already done.
     /// The typed `addDoneCallback` of `Future` and `LoopTask` is built on it.
     @discardableResult
-    func onDone(_ callback: @escaping (AnyFuture) throws -> Void) -> CallbackToken {
+    func onDone(_ label: CallbackLabel, _ callback: @escaping (AnyFuture) throws -> Void) -> CallbackToken {
         let token = CallbackToken(id: Self.tokens.next())
         if state != .pending {
             loop.scheduleInternal { [self] in try callback(self) }
         } else {
-            addWaiter(.callback(token, callback))
+            addWaiter(.callback(token, label, callback))
         }
         return token
     }
@@ -94,13 +116,13 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     @discardableResult
     public func removeDoneCallback(_ token: CallbackToken) -> Int {
         var removed = 0
-        if case .callback(let t, _)? = firstWaiter, t == token {
+        if case .callback(let t, _, _)? = firstWaiter, t == token {
             firstWaiter = nil
             removed = 1
         }
         let before = moreWaiters.count
         moreWaiters.removeAll { waiter in
-            if case .callback(let t, _) = waiter { return t == token }
+            if case .callback(let t, _, _) = waiter { return t == token }
             return false
         }
         return removed + (before - moreWaiters.count)
@@ -154,10 +176,10 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
 
     private func schedule(_ waiter: FutureWaiter) {
         switch waiter {
-        case .callback(_, let callback):
+        case .callback(_, _, let callback):
             loop.scheduleInternal { [self] in try callback(self) }
-        case .resume(let continuation):
-            loop.scheduleResume(continuation)
+        case .wake(let waker):
+            waker.wake()
         }
     }
 
@@ -171,10 +193,35 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
 
     var stateDescription: String { state.rawValue.lowercased() }
 
-    public var description: String { "<Future \(stateDescription)>" }
+    /// The `cb=[...]` part of the repr (CPython's `_format_callbacks`: first, `<n more>`, last).
+    var callbacksDescription: String? {
+        var labels: [String] = []
+        if let firstWaiter { labels.append(firstWaiter.label) }
+        labels += moreWaiters.map(\.label)
+        switch labels.count {
+        case 0: return nil
+        case 1, 2: return "cb=[" + labels.joined(separator: ", ") + "]"
+        default: return "cb=[\(labels[0]), <\(labels.count - 2) more>, \(labels[labels.count - 1])]"
+        }
+    }
+
+    /// `result=...` or `exception=...` once finished (nil otherwise), as asyncio's repr shows it.
+    var outcomeDescription: String? { state == .finished ? error.map { "exception=\(reprError($0))" } : nil }
+
+    /// asyncio's `_future_repr_info`: state, outcome, callbacks.
+    var reprParts: [String] {
+        [stateDescription] + [outcomeDescription, callbacksDescription].compactMap { $0 }
+    }
+
+    public var description: String { "<Future " + reprParts.joined(separator: " ") + ">" }
 
     public static func == (lhs: AnyFuture, rhs: AnyFuture) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+/// Python's `repr()` of an exception: `ValueError('x')`.
+func reprError(_ error: any Error) -> String {
+    "\(type(of: error))(\(reprValue("\(error)")))"
 }
 
 /// A process-wide counter handing out unique ids.

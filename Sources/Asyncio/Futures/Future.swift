@@ -31,8 +31,10 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
     /// Adds a callback run with this future once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
     @discardableResult
-    public func addDoneCallback(_ callback: @escaping (Future<T>) throws -> Void) -> CallbackToken {
-        onDone { try callback($0 as! Future<T>) }
+    public func addDoneCallback(
+        _ callback: @escaping (Future<T>) throws -> Void, fileID: StaticString = #fileID, line: UInt = #line
+    ) -> CallbackToken {
+        onDone(.closure(fileID: fileID, line: line)) { try callback($0 as! Future<T>) }
     }
 
     /// Waits until the future is done and returns its result (`await future` in asyncio).
@@ -45,12 +47,9 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
         }
     }
 
-    public override var description: String {
-        switch state {
-        case .finished where error == nil: "<Future finished result=\(reprValue(storedResult!))>"
-        case .finished: "<Future finished exception=\(error!)>"
-        default: "<Future \(stateDescription)>"
-        }
+    override var outcomeDescription: String? {
+        if state == .finished, error == nil, let storedResult { return "result=\(reprValue(storedResult))" }
+        return super.outcomeDescription
     }
 }
 

@@ -89,7 +89,7 @@ public final class DatagramTransport: @unchecked Sendable {
     private func transmit(_ data: [UInt8], _ address: SocketAddress?) -> Int32 {
         let sent: Int
         if let address, remote == nil {
-            sent = (try? address.withSockaddr { pointer, length in
+            sent = (try? address.withSockaddr(for: "sendto") { pointer, length in
                 data.withUnsafeBytes { Glibc.sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), pointer, length) }
             }) ?? -1
         } else {
@@ -135,7 +135,7 @@ public final class DatagramTransport: @unchecked Sendable {
         self.protocolObject = nil
         loop.removeReader(fd)
         loop.removeWriter(fd)
-        Glibc.close(fd)
+        loop.closeDescriptor(fd)
         do { try protocolObject.connectionLost(nil) } catch { report(error) }
     }
 
@@ -176,14 +176,13 @@ extension EventLoop {
         guard let family = (localAddress ?? remoteAddress)?.family else {
             throw ValueError("unexpected address family: give localAddress or remoteAddress")
         }
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw OSError(code: errno) }
+        let fd = try openSocket(family, Int32(SOCK_DGRAM.rawValue), .datagram)
         do {
             var one: Int32 = 1
             if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
             if allowBroadcast { setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, socklen_t(MemoryLayout<Int32>.size)) }
             if let localAddress {
-                let status = try localAddress.withSockaddr { bind(fd, $0, $1) }
+                let status = try localAddress.withSockaddr(for: "bind") { bind(fd, $0, $1) }
                 if status != 0 { throw OSError(code: errno) }
             }
             if let remoteAddress {
@@ -191,7 +190,7 @@ extension EventLoop {
                 if status != 0 { throw OSError(code: errno) }
             }
         } catch {
-            Glibc.close(fd)
+            closeDescriptor(fd)
             throw error
         }
         let protocolObject = makeProtocol()

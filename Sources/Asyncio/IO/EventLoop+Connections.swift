@@ -8,6 +8,7 @@ extension EventLoop {
     nonisolated(nonsending) public func createConnection<P: BaseProtocol>(
         _ makeProtocol: () -> P, host: String, port: Int
     ) async throws -> (any Transport, P) {
+        if !(0...65535).contains(port) { throw OverflowError(portFor: "connect") }
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue))
         var errors: [any Error] = []
         for info in infos {
@@ -35,9 +36,10 @@ extension EventLoop {
         let hasPeer = withUnsafeMutablePointer(to: &peerStorage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
         }
+        adoptDescriptor(fd, .connection)
         let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject,
                                         peer: hasPeer ? SocketAddress(storage: peerStorage) : nil)
-        try await asyncio.sleep(0)
+        try await awaitConnectionMade(transport)
         return (transport, protocolObject)
     }
 
@@ -48,6 +50,7 @@ extension EventLoop {
         backlog: Int = 100, startServing: Bool = true
     ) async throws -> Server {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        adoptDescriptor(fd, .listener)
         let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: makeProtocol)
         if startServing { try server.startServing() }
         return server
@@ -78,12 +81,11 @@ extension EventLoop {
     nonisolated(nonsending) private func connect<P: BaseProtocol>(
         _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P
     ) async throws -> (any Transport, P) {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw OSError(code: errno) }
+        let fd = try openSocket(family, Int32(SOCK_STREAM.rawValue), .connection)
         do {
             try await sockConnect(fd, address)
         } catch {
-            Glibc.close(fd)
+            closeDescriptor(fd)
             throw error
         }
         if family != AF_UNIX {
@@ -92,22 +94,33 @@ extension EventLoop {
         }
         let protocolObject = makeProtocol()
         let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject, peer: address)
-        try await asyncio.sleep(0)   // connectionMade runs in the next iteration, as in asyncio
+        try await awaitConnectionMade(transport)
         return (transport, protocolObject)
+    }
+
+    /// Lets the transport's `connectionMade` run (next iteration, as in asyncio). Cancelled
+    /// meanwhile, the connection is closed before the cancel goes on: nothing made by a
+    /// cancelled `createConnection` or `openConnection` stays open.
+    nonisolated(nonsending) func awaitConnectionMade(_ transport: some Transport) async throws {
+        do {
+            try await asyncio.sleep(0)
+        } catch {
+            transport.close()
+            throw error
+        }
     }
 
     /// A bound, listening, non-blocking socket.
     func listeningSocket(_ family: Int32, _ address: SocketAddress, backlog: Int, reuseAddress: Bool, reusePort: Bool) throws -> Int32 {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw OSError(code: errno) }
+        let fd = try openSocket(family, Int32(SOCK_STREAM.rawValue), .listener)
         var one: Int32 = 1
         if reuseAddress { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
         if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        let bound = try address.withSockaddr { pointer, length in bind(fd, pointer, length) }
+        let bound = try address.withSockaddr(for: "bind") { pointer, length in bind(fd, pointer, length) }
         if bound != 0 || listen(fd, Int32(backlog)) != 0 {
             let error = errno
-            Glibc.close(fd)
+            closeDescriptor(fd)
             throw OSError(code: error)
         }
         return fd
@@ -120,6 +133,7 @@ extension EventLoop {
         _ makeProtocol: @escaping () -> any BaseProtocol, host: String?, port: Int,
         backlog: Int = 100, reuseAddress: Bool = true, reusePort: Bool = false, startServing: Bool = true
     ) async throws -> Server {
+        if !(0...65535).contains(port) { throw OverflowError(portFor: "bind") }
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue), flags: AI_PASSIVE)
         var sockets: [Int32] = []
         do {
@@ -128,7 +142,7 @@ extension EventLoop {
                                                    reuseAddress: reuseAddress, reusePort: reusePort))
             }
         } catch {
-            for fd in sockets { Glibc.close(fd) }
+            for fd in sockets { closeDescriptor(fd) }
             throw error
         }
         let server = Server(loop: self, sockets: sockets, backlog: backlog, makeProtocol: makeProtocol)

@@ -1,11 +1,17 @@
 // Waiting for a file descriptor to become readable or writable, as a wait target of the one primitive.
 
 /// A one-shot wait for `fd` to be readable (or writable). Owned by the loop thread.
+///
+/// Readiness queues the registration's handle, which fires the waker when it runs; a cancel
+/// unregisters the descriptor, cancels that handle and fires the waker itself. Whichever comes
+/// second finds the waker spent (the primitive's exactly-once rule), in any order of ready,
+/// cancel and failure.
 final class ReadinessWait: WaitTarget, @unchecked Sendable {
     let waitLoop: EventLoop
     private let fd: Int32
     private let writing: Bool
     private var handle: Handle?
+    private var waker: Waker?
     var cancelled = false
     var cancelMessage: String?
     var failure: (any Error)?
@@ -16,26 +22,30 @@ final class ReadinessWait: WaitTarget, @unchecked Sendable {
         self.writing = writing
     }
 
-    func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>) {
-        let handle = Handle(action: .resume(continuation))
+    func parkWaiter(_ waker: Waker) {
+        let handle = Handle(action: .wake(waker))
         self.handle = handle
+        self.waker = waker
         do {
             if writing { try waitLoop.setWriter(fd, handle, once: true) } else { try waitLoop.setReader(fd, handle, once: true) }
         } catch {
             failure = error
-            self.handle = nil
-            waitLoop.scheduleResume(continuation)
+            handle.cancel()
+            waker.wake()
         }
     }
 
     func cancelWait(message: String?) -> Bool {
-        guard let handle, case .resume(let continuation) = handle.action, !handle.isCancelled else { return false }
-        if writing { waitLoop.removeWriter(fd) } else { waitLoop.removeReader(fd) }
+        guard let handle, let waker, waker.isArmed else { return false }
+        if writing { waitLoop.removeWriter(fd, ifHandle: handle) } else { waitLoop.removeReader(fd, ifHandle: handle) }
+        handle.cancel()
         cancelled = true
         cancelMessage = message
-        waitLoop.scheduleResume(continuation)
+        waker.wake()
         return true
     }
+
+    var description: String { "<readiness of fd \(fd) for \(writing ? "writing" : "reading")>" }
 }
 
 extension EventLoop {

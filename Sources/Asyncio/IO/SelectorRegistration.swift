@@ -49,6 +49,12 @@ extension EventLoop {
     @discardableResult
     public func removeWriter(_ fd: Int32) -> Bool { removeWatcher(fd, writing: true) }
 
+    /// Stops watching `fd` for reading if `handle` is still its reader (a one-shot wait).
+    func removeReader(_ fd: Int32, ifHandle handle: Handle) { _ = removeWatcher(fd, writing: false, only: handle) }
+
+    /// Stops watching `fd` for writing if `handle` is still its writer.
+    func removeWriter(_ fd: Int32, ifHandle handle: Handle) { _ = removeWatcher(fd, writing: true, only: handle) }
+
     func setReader(_ fd: Int32, _ handle: Handle, once: Bool) throws { try setWatcher(fd, handle, once: once, writing: false) }
 
     func setWriter(_ fd: Int32, _ handle: Handle, once: Bool) throws { try setWatcher(fd, handle, once: once, writing: true) }
@@ -68,8 +74,9 @@ extension EventLoop {
         try apply(fd, registration)
     }
 
-    private func removeWatcher(_ fd: Int32, writing: Bool) -> Bool {
-        guard let registration = selector[fd], let handle = writing ? registration.writer : registration.reader else {
+    private func removeWatcher(_ fd: Int32, writing: Bool, only expected: Handle? = nil) -> Bool {
+        guard let registration = selector[fd], let handle = writing ? registration.writer : registration.reader,
+              expected == nil || expected === handle else {
             return false
         }
         handle.cancel()

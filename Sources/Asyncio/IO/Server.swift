@@ -55,7 +55,7 @@ public final class Server: @unchecked Sendable {
         serving = false
         for listener in sockets {
             loop.removeReader(listener)
-            Glibc.close(listener)
+            loop.closeDescriptor(listener)
         }
         sockets = []
         wakeClosedWaitersIfDone()
@@ -114,6 +114,7 @@ public final class Server: @unchecked Sendable {
                     return
                 }
             }
+            loop.adoptDescriptor(connection, .accepted)
             var one: Int32 = 1
             setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let transport = SocketTransport(loop: loop, fd: connection, protocolObject: makeProtocol(),

@@ -22,11 +22,6 @@ final class SignalState {
         readFD = fds[0]
         writeFD = fds[1]
     }
-
-    func close() {
-        Glibc.close(readFD)
-        Glibc.close(writeFD)
-    }
 }
 
 extension EventLoop {
@@ -44,6 +39,8 @@ extension EventLoop {
             state = existing
         } else {
             state = try SignalState()
+            adoptDescriptor(state.readFD, .signalPipe)
+            adoptDescriptor(state.writeFD, .signalPipe)
             signals = state
             try addReader(state.readFD) { [self] in signalsArrived() }
         }
@@ -68,7 +65,8 @@ extension EventLoop {
         if state.handlers.isEmpty {
             removeReader(state.readFD)
             casyncio_signal_set_fd(-1)
-            state.close()
+            closeDescriptor(state.readFD)
+            closeDescriptor(state.writeFD)
             signals = nil
         }
         return true

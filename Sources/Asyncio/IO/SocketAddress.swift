@@ -45,8 +45,10 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Calls `body` with the C form of the address.
-    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) throws -> R {
+    /// Calls `body` with the C form of the address, for the system call `operation` ("connect",
+    /// "bind", "sendto": it names the call in the error for a port outside 0-65535).
+    func withSockaddr<R>(for operation: String = "connect", _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) throws -> R {
+        if let port, !(0...65535).contains(port) { throw OverflowError(portFor: operation) }
         var storage = sockaddr_storage()
         let length: socklen_t
         switch self {

@@ -280,7 +280,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         defer {
             loop.removeReader(fd)
             loop.removeWriter(fd)
-            Glibc.close(fd)
+            loop.closeDescriptor(fd)
             server?.detach(self)
         }
         do { try protocolObject.connectionLost(error) } catch {

@@ -71,7 +71,7 @@ extension EventLoop {
     /// Sends one datagram to `address`; returns the bytes sent (asyncio's `sock_sendto`).
     nonisolated(nonsending) public func sockSendto(_ fd: Int32, _ data: [UInt8], _ address: SocketAddress) async throws -> Int {
         while true {
-            let (sent, error) = try address.withSockaddr { pointer, length in
+            let (sent, error) = try address.withSockaddr(for: "sendto") { pointer, length in
                 data.withUnsafeBytes { raw in
                     let result = sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), pointer, length)
                     return (result, errno)

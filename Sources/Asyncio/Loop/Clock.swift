@@ -60,7 +60,7 @@ public final class VirtualClock: EventLoopClock {
     private func set(_ time: Double) { bits.store(time.bitPattern, ordering: .releasing) }
 
     public func blockingTime(until deadline: Double?) -> Double? {
-        guard let deadline else { return nil }
+        guard let deadline, deadline.isFinite else { return nil }   // a timer at infinity never comes
         if deadline > now() { set(deadline) }
         return 0
     }

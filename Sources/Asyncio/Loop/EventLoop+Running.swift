@@ -44,6 +44,14 @@ extension EventLoop {
             unregister(task)
         }
         if let signals { for signal in Array(signals.handlers.keys) { removeSignalHandler(signal) } }
+        // Drop every registration: their callbacks hold transports and servers, which hold the
+        // loop; nothing can run them any more.
+        for registration in selector.values {
+            registration.reader?.cancel()
+            registration.writer?.cancel()
+        }
+        selector = [:]
+        closeLeftoverDescriptors()
         closedFlag.store(true, ordering: .releasing)
         defaultExecutor?.shutdown(wait: false)
         defaultExecutor = nil
@@ -85,6 +93,8 @@ extension EventLoop {
         if inbox.mayHaveItems {
             for item in inbox.drain() { ready.push(item) }
         }
+        // Due within the clock's resolution (1 ns). Past 2^24 s that step is lost to rounding,
+        // so a timer due exactly now must count as due (`>`), or a virtual clock spins forever.
         let end = timers.isEmpty ? 0 : clock.now() + 1e-9
         while let timer = timers.first {
             if timer.isCancelled {
@@ -93,7 +103,7 @@ extension EventLoop {
                 timers.cancelledCount -= 1
                 continue
             }
-            if timer.when >= end { break }
+            if timer.when > end { break }
             _ = timers.popFirst()
             timer.scheduled = false
             ready.push(.handle(timer))
@@ -140,7 +150,7 @@ extension EventLoop {
     func runUntilDone(_ future: AnyFuture) throws {
         try checkClosed()
         try checkNotRunning()
-        let token = future.onDone { [unowned self] _ in self.stop() }
+        let token = future.onDone(.named("_run_until_complete_cb")) { [unowned self] _ in self.stop() }
         defer { future.removeDoneCallback(token) }
         try runForever()
         if !future.done() { throw EventLoopError.stoppedBeforeFutureCompleted }

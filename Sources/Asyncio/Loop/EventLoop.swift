@@ -38,6 +38,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     var signals: SignalState?
     /// The file descriptors watched by epoll, with their readers and writers.
     @exclusivity(unchecked) var selector: [Int32: FDRegistration] = [:]
+    /// The descriptors the library opened on this loop and has not closed (EventLoop+Descriptors).
+    @exclusivity(unchecked) var descriptors: [Int32: DescriptorKind] = [:]
     /// Work on other threads that this loop waits to hear back from (`wrapFuture`).
     @exclusivity(unchecked) var threadWorkPending = 0
     /// asyncio's debug mode: slow callbacks are logged.
@@ -49,7 +51,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 
     // Shared with other threads.
     let inbox = Inbox()
-    let poller = Poller()
+    let poller: Poller
     let ownerThread: Atomic<UInt64>
     let runningFlag = Atomic<Bool>(false)
     let closedFlag = Atomic<Bool>(false)
@@ -59,8 +61,10 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// The task-executor face of the loop: nonisolated code of loop tasks runs through it.
     public let taskExecutor = LoopTaskExecutor()
 
-    /// Creates a loop (asyncio's `new_event_loop()`). Pass a `VirtualClock` for tests.
-    public init(clock: any EventLoopClock = MonotonicClock(), debug: Bool = false) {
+    /// Creates a loop (asyncio's `new_event_loop()`). Pass a `VirtualClock` for tests. Throws
+    /// `OSError` when the process cannot open the loop's epoll or eventfd descriptor (EMFILE).
+    public init(clock: any EventLoopClock = MonotonicClock(), debug: Bool = false) throws {
+        poller = try Poller()
         self.clock = clock
         self.debug = debug
         ownerThread = Atomic(casyncio_thread_id())

@@ -2,14 +2,14 @@
 
 /// Makes the loops that `asyncio.newEventLoop()`, `getEventLoop()` and `asyncio.run` create.
 public protocol EventLoopPolicy: Sendable {
-    /// A new, idle loop.
-    func newEventLoop() -> EventLoop
+    /// A new, idle loop. Throws `OSError` when the process is out of descriptors.
+    func newEventLoop() throws -> EventLoop
 }
 
 /// Makes plain loops on real monotonic time.
 public struct DefaultEventLoopPolicy: EventLoopPolicy {
     public init() {}
-    public func newEventLoop() -> EventLoop { EventLoop() }
+    public func newEventLoop() throws -> EventLoop { try EventLoop() }
 }
 
 /// Makes loops that all read one virtual clock, so time measured across loops adds up.
@@ -17,7 +17,7 @@ public struct VirtualTimePolicy: EventLoopPolicy {
     /// The clock every new loop reads.
     public let clock: VirtualClock
     public init(clock: VirtualClock = VirtualClock()) { self.clock = clock }
-    public func newEventLoop() -> EventLoop { EventLoop(clock: clock) }
+    public func newEventLoop() throws -> EventLoop { try EventLoop(clock: clock) }
 }
 
 /// The process-wide policy, guarded by its lock.

@@ -5,8 +5,8 @@
 enum HandleAction {
     /// Call a user or library callback.
     case call(() throws -> Void)
-    /// Resume a parked task (sleep uses this: no closure per timer).
-    case resume(UnsafeContinuation<Void, Never>)
+    /// Wake a parked waiter (sleep and readiness waits: no closure per wait).
+    case wake(Waker)
     /// Nothing left to do (cancelled or already run).
     case none
 }
@@ -44,9 +44,9 @@ public class Handle: @unchecked Sendable, CustomStringConvertible {
                 loop.callExceptionHandler(ExceptionContext(
                     message: "Exception in callback \(self)", error: error, handle: self))
             }
-        case .resume(let continuation):
+        case .wake(let waker):
             action = .none
-            loop.resumeInPlace(continuation)
+            waker.wakeInPlace()
         case .none: break
         }
     }

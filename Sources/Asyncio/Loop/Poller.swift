@@ -17,10 +17,16 @@ final class Poller: @unchecked Sendable {
     private var tokens = [UInt64](repeating: 0, count: 64)
     private var events = [UInt32](repeating: 0, count: 64)
 
-    init() {
+    /// Throws `OSError` when the process is out of descriptors (or memory) for epoll or eventfd.
+    init() throws {
         epollFD = casyncio_epoll_create()
+        if epollFD < 0 { throw OSError(code: errno) }
         wakeFD = casyncio_eventfd()
-        precondition(epollFD >= 0 && wakeFD >= 0, "asyncio: cannot create epoll/eventfd (errno \(errno))")
+        if wakeFD < 0 {
+            let error = errno
+            Glibc.close(epollFD)
+            throw OSError(code: error)
+        }
         _ = casyncio_epoll_ctl(epollFD, 1, wakeFD, epollIn, Self.wakeToken)
     }
 

@@ -10,14 +10,14 @@ import Glibc
 public final class Runner {
     private var loop: EventLoop?
     private let debug: Bool?
-    private let loopFactory: (() -> EventLoop)?
+    private let loopFactory: (() throws -> EventLoop)?
     private var closed = false
     private var madeCurrent = false
 
     /// - Parameters:
     ///   - debug: sets the loop's debug mode when given.
     ///   - loopFactory: makes the loop; by default a new loop that becomes the thread's current one.
-    public init(debug: Bool? = nil, loopFactory: (() -> EventLoop)? = nil) {
+    public init(debug: Bool? = nil, loopFactory: (() throws -> EventLoop)? = nil) {
         self.debug = debug
         self.loopFactory = loopFactory
     }
@@ -30,9 +30,9 @@ public final class Runner {
         if let loop { return loop }
         let made: EventLoop
         if let loopFactory {
-            made = loopFactory()
+            made = try loopFactory()
         } else {
-            made = asyncio.newEventLoop()
+            made = try asyncio.newEventLoop()
             asyncio.setEventLoop(made)
             madeCurrent = true
         }
@@ -99,7 +99,7 @@ extension EventLoop {
         let allDone = createFuture(of: Void.self)
         var remaining = pending.count
         for task in pending {
-            task.onDone { _ in
+            task.onDone(.named("_gathering_future._done_callback")) { _ in
                 remaining -= 1
                 if remaining == 0 { try? allDone.setResult(()) }
             }
@@ -123,7 +123,7 @@ extension asyncio {
     /// loop; `@MainActor` work that it awaits runs on the loop too while it drives the main thread.
     public static func run<T: Sendable>(
         debug: Bool? = nil,
-        loopFactory: (() -> EventLoop)? = nil,
+        loopFactory: (() throws -> EventLoop)? = nil,
         _ main: sending @escaping () async throws -> T,
         fileID: String = #fileID, line: Int = #line, function: String = #function
     ) throws -> T {

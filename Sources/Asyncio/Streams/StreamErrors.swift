@@ -1,11 +1,16 @@
 // The errors of streams: a separator beyond the limit, EOF before enough data.
 
-/// The separator was not found within the limit (asyncio.LimitOverrunError). The data stays
-/// in the reader's buffer; `consumed` is how many bytes can be dropped to get past it.
-public struct LimitOverrunError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let message: String
+/// The separator was not found within the limit (asyncio.LimitOverrunError, a ValueError).
+/// `readuntil` leaves the data in the reader's buffer; `consumed` is how many bytes can be
+/// dropped to get past it.
+public final class LimitOverrunError: ValueError, @unchecked Sendable {
+    /// How many bytes to drop to get past the over-long chunk.
     public let consumed: Int
-    public var description: String { message }
+
+    public init(_ message: String, consumed: Int) {
+        self.consumed = consumed
+        super.init(message)
+    }
 }
 
 /// EOF came before the expected data (asyncio.IncompleteReadError). `partial` holds every byte

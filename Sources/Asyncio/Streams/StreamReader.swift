@@ -2,8 +2,9 @@
 
 /// The reading side of a stream connection (asyncio.StreamReader). Owned by the loop thread.
 ///
-/// Over its limit the reader keeps its data: `readuntil`/`readline` throw `LimitOverrunError` and
-/// leave the buffer as it was (CPython's `readline` drops it instead).
+/// Over its limit, exactly as CPython: `readuntil` throws `LimitOverrunError` and keeps the data;
+/// `readline` throws `ValueError` and drops the over-long line (up to and including its newline,
+/// or the whole buffer when no newline came yet), so `catch is ValueError` loops make progress.
 public final class StreamReader: @unchecked Sendable {
     /// asyncio's default limit: 64 KiB.
     public static let defaultLimit = 64 * 1024
@@ -129,11 +130,21 @@ public final class StreamReader: @unchecked Sendable {
     }
 
     /// One line including its "\n"; at EOF, whatever is left (possibly empty).
+    ///
+    /// A line longer than the limit throws `ValueError` and is dropped, as CPython drops it: the
+    /// buffer keeps what follows its newline, or is cleared when no newline has come yet.
     nonisolated(nonsending) public func readline() async throws -> [UInt8] {
         do {
             return try await readuntil([UInt8(ascii: "\n")])
         } catch let error as IncompleteReadError {
             return error.partial
+        } catch let error as LimitOverrunError {
+            if error.consumed < available && buffer[head + error.consumed] == UInt8(ascii: "\n") {
+                _ = take(error.consumed + 1)
+            } else {
+                _ = take(available)
+            }
+            throw ValueError(error.message)
         }
     }
 
@@ -142,25 +153,27 @@ public final class StreamReader: @unchecked Sendable {
         try await readuntil(anyOf: [separator])
     }
 
-    /// Data up to and including the first of `separators` found (asyncio 3.13's tuple form).
+    /// Data up to and including the first of `separators` to end in the stream (asyncio 3.13's
+    /// tuple form: the match that ends first wins; of two that end together, the shorter).
     /// Throws `LimitOverrunError` (data kept) past the limit, `IncompleteReadError` at EOF.
     nonisolated(nonsending) public func readuntil(anyOf separators: [[UInt8]]) async throws -> [UInt8] {
-        let sorted = separators.sorted { $0.count < $1.count }
-        guard let shortest = sorted.first?.count, shortest > 0 else { throw ValueError("Separator should contain at least one-byte string") }
-        let longest = sorted.last!.count
+        if separators.isEmpty { throw ValueError("Separator should contain at least one-byte string") }
+        let sorted = separators.sorted { $0.count < $1.count }   // stable: ties keep the given order
+        let shortest = sorted[0].count, longest = sorted[sorted.count - 1].count
+        if shortest == 0 { throw ValueError("Separator should be at least one-byte string") }
         if let failure { throw failure }
         var offset = 0
         while true {
             if available - offset >= shortest {
-                if let (index, length) = find(sorted, from: offset) {
-                    if index > limit {
-                        throw LimitOverrunError(message: "Separator is found, but chunk is longer than limit", consumed: index)
+                if let (start, end) = find(sorted, from: offset) {
+                    if start > limit {
+                        throw LimitOverrunError("Separator is found, but chunk is longer than limit", consumed: start)
                     }
-                    return take(index + length)
+                    return take(end)
                 }
                 offset = max(0, available + 1 - longest)
                 if offset > limit {
-                    throw LimitOverrunError(message: "Separator is not found, and chunk exceed the limit", consumed: offset)
+                    throw LimitOverrunError("Separator is not found, and chunk exceed the limit", consumed: offset)
                 }
             }
             if eof { throw IncompleteReadError(partial: take(available), expected: nil) }
@@ -168,18 +181,20 @@ public final class StreamReader: @unchecked Sendable {
         }
     }
 
-    /// The earliest match of any separator at or after unread position `offset`:
-    /// (position counted from the first unread byte, separator length).
+    /// The match that ends first among `separators` (sorted shortest first), searching the
+    /// unread bytes from `offset`: (start, end), counted from the first unread byte.
     private func find(_ separators: [[UInt8]], from offset: Int) -> (Int, Int)? {
         var best: (Int, Int)?
-        for separator in separators where available >= separator.count {
-            var index = head + offset
-            while index + separator.count <= buffer.count {
-                if buffer[index] == separator[0] && buffer[index..<(index + separator.count)].elementsEqual(separator) {
-                    if best == nil || index - head < best!.0 { best = (index - head, separator.count) }
-                    break
+        buffer.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + head
+            for separator in separators where available - offset >= separator.count {
+                let found = separator.withUnsafeBytes { needle in
+                    casyncio_memmem(base + offset, available - offset, needle.baseAddress!, needle.count)
                 }
-                index += 1
+                guard let found else { continue }
+                let start = found - UnsafeRawPointer(base)
+                let end = start + separator.count
+                if best == nil || end < best!.1 { best = (start, end) }
             }
         }
         return best
@@ -212,3 +227,5 @@ public enum StreamError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 }
+
+import CAsyncio

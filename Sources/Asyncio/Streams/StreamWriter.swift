@@ -1,11 +1,25 @@
 // StreamWriter and the protocol behind streams: writes, drain with flow control, close, waitClosed.
+//
+// Ownership of one stream connection (who holds whom strongly, and where each cycle is broken):
+// - the loop holds the transport only while it is registered in the selector (its read/write
+//   callbacks) and while a callback of it is queued; `finish` removes both, and `close()` of the
+//   loop drops every registration and closes every descriptor left;
+// - the transport holds the protocol until the connection is lost (`finish` sets it to nil:
+//   breaks transport -> protocol -> writer -> transport);
+// - the writer holds the transport and the protocol (it is what the user keeps); the protocol
+//   holds the server-side writer only until `connectionLost` (breaks protocol <-> writer);
+// - the reader holds the transport weakly (to pause and resume reading); the protocol holds the
+//   reader; a server's handler task holds reader and writer until it ends;
+// - everything holds the loop, and the loop holds none of them once they are closed, so the
+//   loop is freed with the last of them.
 
 /// Connects a transport to a StreamReader and gives writers flow control (asyncio's
 /// StreamReaderProtocol with FlowControlMixin). Owned by the loop thread.
 final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
     let reader: StreamReader
     let loop: EventLoop
-    private let onConnect: ((StreamReader, StreamWriter) -> Void)?
+    private var onConnect: ((StreamReader, StreamWriter) -> Void)?
+    /// The server side's writer, handed to the handler; dropped when the connection is lost.
     private(set) var writer: StreamWriter?
     private var paused = false
     private var drainWaiters: [Future<Void>] = []
@@ -21,9 +35,11 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
     func connectionMade(_ transport: any Transport) {
         reader.setTransport(transport)
+        guard let onConnect else { return }   // a client: openConnection makes the writer
+        self.onConnect = nil
         let writer = StreamWriter(transport: transport, protocolObject: self, reader: reader)
         self.writer = writer
-        onConnect?(reader, writer)
+        onConnect(reader, writer)
     }
 
     func dataReceived(_ data: [UInt8]) { reader.feedData(data) }
@@ -35,6 +51,7 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
     func connectionLost(_ error: (any Error)?) {
         connectionLost = true
+        writer = nil          // breaks the protocol <-> writer cycle (see the ownership note above)
         if let error { reader.setException(error) } else { reader.feedEOF() }
         if !closed.done() {
             if let error { try? closed.setException(error); closed.errorUnretrieved = false } else { try? closed.setResult(()) }
@@ -121,8 +138,8 @@ extension asyncio {
     ) async throws -> (StreamReader, StreamWriter) {
         let loop = try getRunningLoop()
         let reader = StreamReader(limit: limit)
-        let (_, protocolObject) = try await loop.createConnection({ StreamProtocol(reader: reader, loop: loop) }, host: host, port: port)
-        return (reader, protocolObject.writer!)
+        let (transport, protocolObject) = try await loop.createConnection({ StreamProtocol(reader: reader, loop: loop) }, host: host, port: port)
+        return (reader, StreamWriter(transport: transport, protocolObject: protocolObject, reader: reader))
     }
 
     /// Connects to the Unix-domain socket at `path` (asyncio.open_unix_connection).
@@ -131,8 +148,8 @@ extension asyncio {
     ) async throws -> (StreamReader, StreamWriter) {
         let loop = try getRunningLoop()
         let reader = StreamReader(limit: limit)
-        let (_, protocolObject) = try await loop.createUnixConnection({ StreamProtocol(reader: reader, loop: loop) }, path: path)
-        return (reader, protocolObject.writer!)
+        let (transport, protocolObject) = try await loop.createUnixConnection({ StreamProtocol(reader: reader, loop: loop) }, path: path)
+        return (reader, StreamWriter(transport: transport, protocolObject: protocolObject, reader: reader))
     }
 
     /// Serves the Unix-domain socket `path`, a task per connection (asyncio.start_unix_server).

@@ -87,12 +87,13 @@ public final class ChildProcess: @unchecked Sendable {
 
     private func watchExit() {
         pidfd = casyncio_pidfd_open(pid)
+        if pidfd >= 0 { loop.adoptDescriptor(pidfd, .pidfd) }
         if pidfd >= 0, (try? loop.addReader(pidfd, { [self] in reap() })) != nil { return }
-        if pidfd >= 0 { close(pidfd); pidfd = -1 }
+        if pidfd >= 0 { loop.closeDescriptor(pidfd); pidfd = -1 }
         // No pidfd: a thread waits for this one child only (never for any child).
         let pid = self.pid
         let box = UncheckedBox(self)
-        let waiter = ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "asyncio-waitpid")
+        let waiter = ThreadPoolExecutor(daemonNamed: "asyncio-waitpid")
         _ = try? waiter.submit {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -112,7 +113,7 @@ public final class ChildProcess: @unchecked Sendable {
         if returncode != nil { return }
         if pidfd >= 0 {
             loop.removeReader(pidfd)
-            close(pidfd)
+            loop.closeDescriptor(pidfd)
             pidfd = -1
         }
         let signal = status & 0x7f

@@ -56,23 +56,35 @@ extension asyncio {
             parentEnds.forEach { _ = close($0) }
             throw OSError(code: status)
         }
-        var writer: StreamWriter?
+        for end in parentEnds { loop.adoptDescriptor(end, .pipe) }
+        var transports: [SocketTransport] = []
         var stdoutReader: StreamReader?
         var stderrReader: StreamReader?
-        var stdinProtocol: StreamProtocol?
+        var stdinWriter: StreamWriter?
         if stdinEnd >= 0 {
             let protocolObject = StreamProtocol(reader: StreamReader(limit: limit), loop: loop)
-            _ = SocketTransport(loop: loop, fd: stdinEnd, protocolObject: protocolObject, peer: nil, isSocket: false, reads: false)
-            stdinProtocol = protocolObject
+            let transport = SocketTransport(loop: loop, fd: stdinEnd, protocolObject: protocolObject, peer: nil,
+                                            isSocket: false, reads: false)
+            transports.append(transport)
+            stdinWriter = StreamWriter(transport: transport, protocolObject: protocolObject, reader: nil)
         }
         for (end, isStdout) in [(stdoutEnd, true), (stderrEnd, false)] where end >= 0 {
             let reader = StreamReader(limit: limit)
-            _ = SocketTransport(loop: loop, fd: end, protocolObject: StreamProtocol(reader: reader, loop: loop), peer: nil, isSocket: false)
+            transports.append(SocketTransport(loop: loop, fd: end, protocolObject: StreamProtocol(reader: reader, loop: loop),
+                                              peer: nil, isSocket: false))
             if isStdout { stdoutReader = reader } else { stderrReader = reader }
         }
-        try await sleep(0)   // the transports' connectionMade runs in the next iteration
-        writer = stdinProtocol?.writer
-        return ChildProcess(pid: pid, loop: loop, stdin: writer, stdout: stdoutReader, stderr: stderrReader)
+        do {
+            try await sleep(0)   // the transports' connectionMade runs in the next iteration
+        } catch {
+            // Cancelled while starting: as asyncio, close the pipes, kill the child and reap it.
+            for transport in transports { transport.close() }
+            let process = ChildProcess(pid: pid, loop: loop, stdin: nil, stdout: nil, stderr: nil)
+            try? process.kill()
+            _ = try? await process.wait()
+            throw error
+        }
+        return ChildProcess(pid: pid, loop: loop, stdin: stdinWriter, stdout: stdoutReader, stderr: stderrReader)
     }
 
     /// Runs `command` with /bin/sh -c (asyncio.create_subprocess_shell).

@@ -1,21 +1,28 @@
 // The one suspension primitive: park the current task on a wait target, with an abort hook for cancel().
 
-/// Something a task can wait on: a future, a task, a timer. Every awaitable of the library parks
-/// through `park(on:)`, so `cancel()` reaches a task wherever it waits.
+/// Something a task can wait on: a future, a task, a timer, a descriptor's readiness. Every
+/// awaitable of the library parks through `park(on:)`, so `cancel()` reaches a task wherever it
+/// waits.
+///
+/// A target never resumes a continuation itself: it keeps the `Waker` it was given and fires it
+/// (`wake()`), which does nothing once the waiter was woken by someone else.
 protocol WaitTarget: AnyObject, Sendable {
-    /// Stores the continuation; the target resumes it through the loop's ready queue when the
-    /// wait ends. Called on the loop thread.
-    func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>)
-    /// The waiting task was cancelled: end the wait early (the woken code sees the cancellation).
-    /// Returns false when the wait can no longer be cancelled (the target is already done); the
-    /// task then throws `CancelledError` when it wakes.
+    /// Registers interest: keep `waker` and fire it when the wait ends (at once if it already
+    /// has). Called on the loop thread.
+    func parkWaiter(_ waker: Waker)
+    /// The waiting task was cancelled while its waker is armed: unregister interest and fire the
+    /// waker (the woken code sees the cancellation). Returns false when the wait can no longer be
+    /// cancelled (a target that is already done); the task then throws `CancelledError` when it
+    /// wakes.
     func cancelWait(message: String?) -> Bool
     /// The loop that resumes the waiter.
     var waitLoop: EventLoop { get }
 }
 
 extension AnyFuture: WaitTarget {
-    func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>) { addWaiter(.resume(continuation)) }
+    func parkWaiter(_ waker: Waker) {
+        if state == .pending { addWaiter(.wake(waker)) } else { waker.wake() }
+    }
     func cancelWait(message: String?) -> Bool { cancel(msg: message) }
     var waitLoop: EventLoop { loop }
 }
@@ -24,9 +31,11 @@ extension AnyFuture: WaitTarget {
 ///
 /// In a loop task this follows asyncio's `Task.__step`: the task records what it waits on, so
 /// `cancel()` can cancel that; a cancel requested while the task ran, or one that could not
-/// cancel the target, is thrown as `CancelledError` when the task wakes. Outside a loop task
-/// (a child task, another thread) the wait is handed to the target's loop, and Swift's own task
-/// cancellation cancels the target.
+/// cancel the target, is thrown as `CancelledError` when the task wakes (unless the target is a
+/// future that itself ended with a `CancelledError`: that one wins, as in asyncio). Outside a
+/// loop task (a child task, another thread) the wait is handed to the target's loop, and Swift's
+/// own task cancellation cancels the target. Awaiting a target of another loop from a thread that
+/// runs a loop throws at once.
 nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
     let loop = target.waitLoop
     if let task = AnyTask.runningOnLoop(loop) {
@@ -34,28 +43,44 @@ nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
         try task.throwIfDeadlinePassed()
         task.waitTarget = target
         await withUnsafeContinuation { continuation in
-            target.parkWaiter(continuation)
-            if task.mustCancel, task.shieldDepth == 0, target.cancelWait(message: task.pendingCancelMessage) {
+            task.parkGeneration &+= 1
+            task.parkedContinuation = continuation
+            target.parkWaiter(.task(task, task.parkGeneration))
+            if task.mustCancel, task.shieldDepth == 0, task.abortWait(message: task.pendingCancelMessage) {
                 task.mustCancel = false
             }
         }
         task.waitTarget = nil
-        try task.throwIfCancelRequested()
+        try task.throwIfCancelledOnWake(from: target)
         try task.throwIfDeadlinePassed()
     } else {
+        if let running = asyncio.runningLoop, running !== loop {
+            throw EventLoopError.attachedToDifferentLoop(
+                task: AnyTask.current.map { "\($0)" }, future: "\(target)")
+        }
         try await parkUntracked(on: target, loop: loop)
     }
 }
 
-/// Parks code that is not a loop task of `loop` (a child task, another thread, another loop).
+/// Parks code that is not a loop task of `loop` (a child task, another thread). Arming and
+/// cancelling both happen on the loop's thread, in whichever order they arrive.
 private func parkUntracked(on target: any WaitTarget, loop: EventLoop) async throws {
     let box = UncheckedBox(target)
+    let waiter = ForeignWaiter(loop: loop)
     await withTaskCancellationHandler {
-        await withUnsafeContinuation { continuation in
-            loop.runOnLoopThread { box.value.parkWaiter(continuation) }
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let slot = UncheckedBox(continuation)
+            loop.runOnLoopThread {
+                waiter.continuation = slot.value
+                box.value.parkWaiter(.foreign(waiter))
+                if waiter.cancelRequested, waiter.continuation != nil { _ = box.value.cancelWait(message: nil) }
+            }
         }
     } onCancel: {
-        loop.runOnLoopThread { _ = box.value.cancelWait(message: nil) }
+        loop.runOnLoopThread {
+            waiter.cancelRequested = true
+            if waiter.continuation != nil { _ = box.value.cancelWait(message: nil) }
+        }
     }
 }
 
@@ -69,6 +94,33 @@ nonisolated(nonsending) func yieldToLoop(_ loop: EventLoop) async throws {
     } else {
         await withUnsafeContinuation { continuation in loop.scheduleResume(continuation) }
         try Task.checkCancellation()
+    }
+}
+
+extension AnyTask {
+    /// Ends the current park early through its target (cancel, a deadline). False when the task
+    /// is not parked, its wake-up already fired, or the target can no longer be cancelled.
+    func abortWait(message: String?) -> Bool {
+        guard parkedContinuation != nil, let target = waitTarget else { return false }
+        return target.cancelWait(message: message)
+    }
+
+    /// After a wake-up: a cancel that could not reach the target is thrown now. As asyncio's
+    /// `__step`: when the target is a future that ended with a `CancelledError`, that error (and
+    /// its message) is what the task sees, so the pending cancel is dropped; either way the
+    /// future's outcome counts as retrieved.
+    @inline(__always)
+    func throwIfCancelledOnWake(from target: some WaitTarget) throws {
+        guard mustCancel, shieldDepth == 0 else { return }
+        if let future = target as? AnyFuture, future.done() {
+            future.errorUnretrieved = false
+            if future.cancelled() || future.error is CancelledError {
+                mustCancel = false
+                return
+            }
+        }
+        mustCancel = false
+        throw CancelledError(pendingCancelMessage)
     }
 }
 

@@ -1,13 +1,13 @@
 // sleep(delay, result:) on the loop's own timers.
 
 extension TimerHandle: WaitTarget {
-    func parkWaiter(_ continuation: UnsafeContinuation<Void, Never>) { action = .resume(continuation) }
+    func parkWaiter(_ waker: Waker) { action = .wake(waker) }
 
     func cancelWait(message: String?) -> Bool {
-        guard case .resume(let continuation) = action else { return false }
+        guard case .wake(let waker) = action else { return false }
         cancel()
         cancelMessage = message
-        loop.scheduleResume(continuation)
+        waker.wake()
         return true
     }
 

@@ -23,7 +23,7 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
             try await lot.wait(waiter)
         } catch {
             // Keep the invariant: if the lock is free and someone waits, the first must run.
-            if !isLocked { lot.wakeFirst() }
+            if !isLocked { lot.wakeHead() }
             throw error
         }
         isLocked = true
@@ -33,7 +33,7 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
     public func release() throws {
         guard isLocked else { throw SyncPrimitiveError.lockNotAcquired }
         isLocked = false
-        lot.wakeFirst()
+        lot.wakeHead()
     }
 
     /// Runs `body` holding the lock (`async with lock:`).

@@ -44,7 +44,15 @@ final class ParkingLot: @unchecked Sendable {
         if let index = waiters.firstIndex(where: { $0 === waiter }) { waiters.remove(at: index) }
     }
 
-    /// Wakes the first waiter that is not done yet. Returns false if there was none.
+    /// Wakes the waiter at the head of the line unless it is done already (woken, or cancelled and
+    /// about to leave: it passes the wake-up on as it goes). A lock wakes only this way, so a
+    /// wake-up is never handed to a second waiter while the first still owes one (bpo-32734).
+    func wakeHead() {
+        if let head = waiters.first, !head.done() { try? head.setResult(()) }
+    }
+
+    /// Wakes the first waiter that is not done yet. Returns false if there was none. For
+    /// counting primitives, whose count already records each wake-up handed out.
     @discardableResult
     func wakeFirst() -> Bool {
         for waiter in waiters where !waiter.done() {

@@ -21,6 +21,10 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var deadlineScopes: [DeadlineScope] = []
     /// What the task is parked on, if anything.
     @exclusivity(unchecked) var waitTarget: (any WaitTarget)?
+    /// The continuation of the current park while its waker is armed; nil once woken.
+    @exclusivity(unchecked) var parkedContinuation: UnsafeContinuation<Void, Never>?
+    /// Counts the task's parks, so a waker of an earlier park never resumes a later one.
+    @exclusivity(unchecked) var parkGeneration: UInt32 = 0
     /// The Swift task running the body (the runtime's task pointer), while the body runs.
     @exclusivity(unchecked) var swiftTask: UnsafeMutableRawPointer?
     /// Where the task was created.
@@ -54,7 +58,7 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
         errorUnretrieved = false
         if done() { return false }
         cancelRequests += 1
-        if shieldDepth == 0, let target = waitTarget, target.cancelWait(message: msg) { return true }
+        if shieldDepth == 0, abortWait(message: msg) { return true }
         mustCancel = true
         pendingCancelMessage = msg
         return true
@@ -109,20 +113,22 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
         }
     }
 
-    var resultDescription: String { "" }
-
+    /// asyncio's task repr: `<Task pending name='Task-1' coro=<...> wait_for=<...> cb=[...]>`.
+    /// The state reads `cancelling` while a cancel is requested; `wait_for` is what the task is
+    /// parked on (a sleep or a readiness wait shows as the future asyncio would use); `cb` lists
+    /// the done callbacks. Swift cannot see where a suspended task is, so `coro` names the place
+    /// that created it.
     public override var description: String {
-        var text = "<Task \(stateDescription) name='\(name)' coro=<\(origin.function)"
-        switch state {
-        case .pending: text += " running, created at \(origin.file):\(origin.line)>"
-        default: text += " done, defined at \(origin.file):\(origin.line)>"
+        var parts = reprParts
+        if state == .pending && cancelRequests > 0 { parts[0] = "cancelling" }
+        parts.insert("name='\(name)'", at: 1)
+        if state == .pending, let waitTarget {
+            let target = (waitTarget as? AnyFuture).map { "\($0)" } ?? "<Future pending cb=[Task.task_wakeup()]>"
+            parts.insert("wait_for=\(target)", at: 2)
         }
-        if state == .finished {
-            text += error.map { " exception=\($0)" } ?? resultDescription
-        }
-        if mustCancel || (state == .pending && cancelRequests > 0) { text += " cancelling" }
-        if state == .pending && waitTarget != nil { text += " wait_for=<Future pending cb=[Task.task_wakeup()]>" }
-        return text + ">"
+        let coro = state == .pending ? "running, created at" : "done, defined at"
+        parts.insert("coro=<\(origin.function) \(coro) \(origin.file):\(origin.line)>", at: 2)
+        return "<Task " + parts.joined(separator: " ") + ">"
     }
 }
 

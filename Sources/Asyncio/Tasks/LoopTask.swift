@@ -15,8 +15,10 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
     /// Adds a callback run with this task once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
     @discardableResult
-    public func addDoneCallback(_ callback: @escaping (LoopTask<T>) throws -> Void) -> CallbackToken {
-        onDone { try callback($0 as! LoopTask<T>) }
+    public func addDoneCallback(
+        _ callback: @escaping (LoopTask<T>) throws -> Void, fileID: StaticString = #fileID, line: UInt = #line
+    ) -> CallbackToken {
+        onDone(.closure(fileID: fileID, line: line)) { try callback($0 as! LoopTask<T>) }
     }
 
     /// Waits for the task and returns its result (`await task` in asyncio). Cancelling the
@@ -28,7 +30,10 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
         }
     }
 
-    override var resultDescription: String { storedResult.map { " result=\(reprValue($0))" } ?? "" }
+    override var outcomeDescription: String? {
+        if state == .finished, error == nil, let storedResult { return "result=\(reprValue(storedResult))" }
+        return super.outcomeDescription
+    }
 
     /// Starts the body on the loop: its first step runs after the callbacks already queued.
     func start(_ body: sending @escaping () async throws -> T) {

@@ -49,7 +49,7 @@ extension EventLoop {
     /// cancelling either side cancels the other (a running concurrent future cannot be cancelled).
     public func wrapFuture<T: Sendable>(_ source: ConcurrentFuture<T>) -> Future<T> {
         let destination = createFuture(of: T.self)
-        destination.onDone { done in
+        destination.onDone(.named("_call_check_cancel")) { done in
             if done.cancelled() { source.cancel() }
         }
         threadWorkPending += 1

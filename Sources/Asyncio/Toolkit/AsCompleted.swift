@@ -17,7 +17,7 @@ final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
             futures.firstIndex(of: a)! < futures.firstIndex(of: b)!
         }
         todo = unique.count
-        for future in unique { future.onDone { [self] _ in completed(future) } }
+        for future in unique { future.onDone(.named("as_completed._on_completion")) { [self] _ in completed(future) } }
         if let timeout {
             timer = loop.scheduleTimer(at: loop.time() + timeout, action: .call { [self] in expire() })
         }

@@ -60,9 +60,7 @@ extension asyncio {
         let scope = DeadlineScope()
         scope.timer = loop.scheduleTimer(at: loop.time() + seconds, action: .call {
             scope.expired = true
-            if let target = task.waitTarget, task.deadlineScopes.contains(where: { $0 === scope }) {
-                _ = target.cancelWait(message: "deadline")
-            }
+            if task.deadlineScopes.contains(where: { $0 === scope }) { _ = task.abortWait(message: "deadline") }
         })
         task.deadlineScopes.append(scope)
         defer {

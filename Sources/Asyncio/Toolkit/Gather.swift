@@ -12,7 +12,7 @@ final class GatheringFuture: Future<Void>, @unchecked Sendable {
         self.children = children
         self.returnExceptions = returnExceptions
         super.init(loop: loop)
-        for child in children { child.onDone { [self] in self.childDone($0) } }
+        for child in children { child.onDone(.named("gather._done_callback")) { [self] in self.childDone($0) } }
     }
 
     override func cancel(msg: String? = nil) -> Bool {

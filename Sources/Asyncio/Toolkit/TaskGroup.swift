@@ -42,7 +42,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
             childDone(task)   // an eager task may finish inside createTask
         } else {
             tasks.insert(task)
-            task.onDone { [self] in childDone($0) }
+            task.onDone(.named("TaskGroup._on_task_done")) { [self] in childDone($0) }
         }
         return task
     }
@@ -72,11 +72,13 @@ public final class LoopTaskGroup: @unchecked Sendable {
         }
     }
 
-    /// asyncio's `__aexit__`: wait for every child, then decide what the group throws.
+    /// asyncio's `__aexit__` (3.13): wait for every child, then decide what the group throws.
+    /// The group's own cancel of the parent is taken back (`uncancel`) only once the children
+    /// are done, so `cancelling()` returns to its level at entry; an outside cancel that is still
+    /// pending when the group fails is re-requested, so it is not lost.
     nonisolated(nonsending) func exit(bodyError: (any Error)?) async throws {
         exiting = true
         var propagateCancel: (any Error)? = bodyError is CancelledError ? bodyError : nil
-        if parentCancelRequested && parent.uncancel() == 0 { propagateCancel = nil }
         if bodyError != nil && !aborting { abort() }
         while !tasks.isEmpty {
             let waiter = allDone ?? loop.createFuture(of: Void.self)
@@ -91,9 +93,15 @@ public final class LoopTaskGroup: @unchecked Sendable {
             }
             allDone = nil
         }
+        if parentCancelRequested && parent.uncancel() == 0 { propagateCancel = nil }
         if let propagateCancel, errors.isEmpty { throw propagateCancel }
         if let bodyError, !(bodyError is CancelledError) { errors.append(bodyError) }
         if !errors.isEmpty {
+            if parent.cancelling() > 0 {
+                // Cancelled from outside as well: keep that cancel pending for the code after us.
+                parent.uncancel()
+                parent.cancel()
+            }
             let group = ExceptionGroup(message: "unhandled errors in a TaskGroup", errors: errors)
             errors = []
             throw group

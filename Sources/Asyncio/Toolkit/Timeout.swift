@@ -9,7 +9,9 @@ public final class Timeout: @unchecked Sendable {
 
     private var deadline: Double?
     private var state = State.entered
-    private var handle: TimerHandle?
+    /// The pending expiry: a timer, or a callback already queued when the deadline is not in
+    /// the future. It captures the scope until cancelled (on exit), which ends that cycle.
+    private var handle: Handle?
     private let task: AnyTask
     private let cancellingAtEntry: Int
 
@@ -26,7 +28,8 @@ public final class Timeout: @unchecked Sendable {
     /// True once the deadline passed and the scope cancelled the task.
     public func expired() -> Bool { state == .expiring || state == .expired }
 
-    /// Moves the deadline (nil: no deadline). A deadline in the past expires on the next iteration.
+    /// Moves the deadline (nil: no deadline). A deadline that is not in the future expires on
+    /// the next iteration, before the task's own wake-up (asyncio schedules it with `call_soon`).
     public func reschedule(_ when: Double?) {
         guard state == .entered else { return }
         deadline = when
@@ -34,7 +37,13 @@ public final class Timeout: @unchecked Sendable {
         handle = nil
         guard let when else { return }
         let loop = task.loop
-        handle = loop.scheduleTimer(at: max(when, loop.time()), action: .call { [self] in onTimeout() })
+        if when <= loop.time() {
+            let soon = Handle(action: .call { [self] in onTimeout() })
+            loop.enqueueItem(.handle(soon))
+            handle = soon
+        } else {
+            handle = loop.scheduleTimer(at: when, action: .call { [self] in onTimeout() })
+        }
     }
 
     private func onTimeout() {

@@ -28,7 +28,7 @@ extension asyncio {
         var remaining = unique.count
         var tokens: [(AnyFuture, CallbackToken)] = []
         for future in unique {
-            tokens.append((future, future.onDone { done in
+            tokens.append((future, future.onDone(.named("wait._on_completion")) { done in
                 remaining -= 1
                 let failed = done.state == .finished && done.error != nil
                 if remaining <= 0 || returnWhen == .firstCompleted || (returnWhen == .firstException && failed) {

@@ -4,6 +4,7 @@
 #ifndef CASYNCIO_H
 #define CASYNCIO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "casyncio_fiber.h"
 
@@ -34,8 +35,15 @@ void *casyncio_current_task(void);
 
 /// The calling thread's id as an integer.
 uint64_t casyncio_thread_id(void);
+/// The thread pool whose worker runs on this thread (NULL elsewhere).
+void *casyncio_get_worker_pool(void);
+void casyncio_set_worker_pool(void *pool);
+
 /// A close-on-exec pipe: fds[0] reads, fds[1] writes. Returns 0 or -1 with errno set.
 int casyncio_pipe_cloexec(int fds[2]);
+
+/// memmem(3): the first occurrence of a byte string in a buffer, or NULL.
+const void *casyncio_memmem(const void *haystack, size_t length, const void *needle, size_t needle_length);
 
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the new fd or -1 with errno set.
 int casyncio_accept(int fd, void *address, unsigned int *length);

@@ -1,0 +1,197 @@
+// One test per defect of the trust issue (#10), each the smallest repro: they failed before the fix.
+@testable import Asyncio
+import Foundation
+import Testing
+
+@Suite struct DefectRegressionTests {
+    /// Defect 1: a socket wait cancelled in the iteration its descriptor became ready was resumed
+    /// twice (the readiness wake-up was already queued when the cancel resumed it again).
+    @Test(.timeLimit(.minutes(1))) func aReadinessWaitCancelledAsItBecomesReadyResumesOnce() throws {
+        for order in 0..<3 {
+            try withVirtualLoop { loop, _ in
+                let (a, b) = socketPair()
+                defer { close(a); close(b) }
+                let outcome = try loop.runUntilComplete { () async throws -> String in
+                    let task = try asyncio.createTask { try await loop.sockRecv(a, 16) }
+                    try await asyncio.sleep(0)
+                    var byte: UInt8 = 1
+                    _ = write(b, &byte, 1)
+                    for _ in 0..<order { try await asyncio.sleep(0) }   // ready, queued, or run
+                    task.cancel()
+                    do { return "got \(try await task.value)" } catch is CancelledError { return "cancelled" }
+                }
+                #expect(outcome == (order < 2 ? "cancelled" : "got [1]"))
+                // The byte is still there unless the task read it: nothing was lost to the cancel.
+                var byte: UInt8 = 0
+                #expect(read(a, &byte, 1) == (order < 2 ? 1 : -1))
+                #expect(loop.selector.isEmpty)
+            }
+        }
+    }
+
+    /// Defect 3: main holds the lock, three waiters park; cancelling waiter 1 and releasing in
+    /// the same callback let waiters 2 and 3 both in (CPython's test_cancel_release_race).
+    @Test(.timeLimit(.minutes(1))) func aCancelAndAReleaseInOneCallbackAdmitOneHolder() throws {
+        try withVirtualLoop { loop, _ in
+            let holders = try loop.runUntilComplete { () async throws -> [String] in
+                let lock = Lock()
+                try await lock.acquire()
+                let inside = Shared(0), most = Shared(0), order = Shared<[String]>([])
+                func waiter(_ name: String) -> LoopTask<Void> {
+                    try! asyncio.createTask {
+                        try await lock.acquire()
+                        inside.value += 1
+                        most.value = max(most.value, inside.value)
+                        order.value.append(name)
+                        try await asyncio.sleep(0)
+                        inside.value -= 1
+                        try lock.release()
+                    }
+                }
+                let tasks = [waiter("1"), waiter("2"), waiter("3")]
+                try await asyncio.sleep(0)
+                try loop.callSoon {
+                    tasks[0].cancel()
+                    try lock.release()
+                }
+                _ = try await asyncio.gather(tasks, returnExceptions: true)
+                return order.value + ["most \(most.value)"]
+            }
+            #expect(holders == ["2", "3", "most 1"])
+        }
+    }
+
+    /// Defect 5: awaiting a future of another loop hung; asyncio raises at once.
+    @Test(.timeLimit(.minutes(1))) func awaitingAFutureOfAnotherLoopThrows() throws {
+        try withVirtualLoop { loop, _ in
+            let other = try EventLoop()
+            defer { try? other.close() }
+            let foreign = other.createFuture(of: Int.self)
+            let message = try loop.runUntilComplete { () async throws -> String in
+                do { _ = try await foreign.value; return "no error" } catch let error as EventLoopError { return "\(error)" }
+            }
+            #expect(message.hasPrefix("Task <Task pending name='"))
+            #expect(message.hasSuffix("got Future <Future pending> attached to a different loop"))
+        }
+    }
+
+    /// Defect 6: sleeps past 2^24 s spun forever on the virtual clock (a 1e-9 step lost to
+    /// rounding); infinity sleeps until cancelled.
+    @Test(.timeLimit(.minutes(1))) func longAndInfiniteSleepsWorkOnTheVirtualClock() throws {
+        try withVirtualLoop { loop, clock in
+            let times = try loop.runUntilComplete { () async throws -> [Double] in
+                var times: [Double] = []
+                for delay in [1.7e7, 1e12, 1e300] {
+                    try await asyncio.sleep(delay)
+                    times.append(loop.time())
+                }
+                let forever = try asyncio.createTask { try await asyncio.sleep(.infinity) }
+                do { try await asyncio.waitFor(forever, timeout: 5) } catch is TimeoutError { times.append(-1) }
+                return times
+            }
+            #expect(times.count == 4 && times[3] == -1)
+            #expect(times[0] == 1.7e7)
+            #expect(times[2] >= 1e300)
+            #expect(clock.now().isFinite)
+        }
+    }
+
+    /// Defect 8: a second cancel reaching a task in gather after a child finished cancelled gave a
+    /// spurious "Future exception was never retrieved" and the second message.
+    @Test(.timeLimit(.minutes(1))) func aSecondCancelDuringGatherKeepsTheFirstMessageAndReportsNothing() throws {
+        try withVirtualLoop { loop, _ in
+            let reported = ReportedErrors()
+            reported.install(on: loop)
+            let outcome = try loop.runUntilComplete { () async throws -> String in
+                let child = try asyncio.createTask { try await asyncio.sleep(10) }
+                let outer = try asyncio.createTask { () async throws -> Void in _ = try await asyncio.gather([child]) }
+                try await asyncio.sleep(0)
+                child.cancel(msg: "first")
+                try await asyncio.sleep(0)        // the child ends cancelled; gather has not noticed
+                outer.cancel(msg: "second")
+                do { try await outer.value; return "no error" } catch let error as CancelledError {
+                    return error.message ?? "nil"
+                }
+            }
+            #expect(outcome == "first")
+            #expect(reported.messages.isEmpty)
+        }
+    }
+
+    /// Defect 9: timeout(0), or a deadline already past, around a body that yields must expire:
+    /// asyncio schedules the timeout with call_soon, before the task's wake-up.
+    @Test(.timeLimit(.minutes(1))) func aTimeoutAlreadyDueExpiresAroundABareYield() throws {
+        try withVirtualLoop { loop, _ in
+            let outcome = try loop.runUntilComplete { () async throws -> [String] in
+                var outcome: [String] = []
+                for deadline in [0.0, -1.0] {
+                    var scope: Timeout?
+                    do {
+                        try await asyncio.timeout(deadline) { (cm: Timeout) in
+                            scope = cm
+                            try await asyncio.sleep(0)
+                        }
+                        outcome.append("completed")
+                    } catch is TimeoutError {
+                        outcome.append("TimeoutError expired=\(scope!.expired())")
+                    }
+                }
+                return outcome
+            }
+            #expect(outcome == ["TimeoutError expired=true", "TimeoutError expired=true"])
+        }
+    }
+
+    /// Defect 10: after a child failed, the parent's cancel count stayed raised (3.13's
+    /// test_cancelling_level_preserved).
+    @Test(.timeLimit(.minutes(1))) func aFailedGroupLeavesTheCancelCountWhereItWas() throws {
+        try withVirtualLoop { loop, _ in
+            let level = try loop.runUntilComplete { () async throws -> Int in
+                do {
+                    try await asyncio.taskGroup { tg in
+                        try tg.createTask { () async throws -> Void in
+                            try await asyncio.sleep(0)
+                            throw Boom()
+                        }
+                    }
+                } catch is ExceptionGroup {}
+                return asyncio.currentTask()!.cancelling()
+            }
+            #expect(level == 0)
+        }
+    }
+
+    /// Defect 10: an outside cancel that arrives while the group fails is not lost (3.13's
+    /// test_error_and_cancel): the code after the group is cancelled at its next await.
+    @Test(.timeLimit(.minutes(1))) func anOutsideCancelDuringAFailingGroupIsKept() throws {
+        try withVirtualLoop { loop, _ in
+            let log = try loop.runUntilComplete { () async throws -> [String] in
+                let log = Shared<[String]>([])
+                let event = Event()
+                let inner = try asyncio.createTask { () async throws -> Void in
+                    do {
+                        try await asyncio.taskGroup { tg in
+                            try tg.createTask { () async throws -> Void in
+                                event.set()
+                                try await asyncio.sleep(0)
+                                throw Boom()
+                            }
+                            try await asyncio.sleep(1)
+                            log.value.append("sleep in group not cancelled")
+                        }
+                    } catch is ExceptionGroup {
+                        log.value.append("group error, cancelling \(asyncio.currentTask()!.cancelling())")
+                    }
+                    try await asyncio.sleep(1)
+                    log.value.append("sleep after group not cancelled")
+                }
+                try await event.wait()
+                log.value.append("before cancel \(inner.cancelling())")
+                inner.cancel()
+                do { try await inner.value } catch is CancelledError { log.value.append("inner cancelled \(inner.cancelled())") }
+                return log.value
+            }
+            #expect(log == ["before cancel 0", "group error, cancelling 1", "inner cancelled true"])
+        }
+    }
+}

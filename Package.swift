@@ -21,6 +21,7 @@ let package = Package(
         ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),
+        .target(name: "AsyncioTestSupport", dependencies: ["Asyncio"]),
         .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
@@ -28,7 +29,7 @@ let package = Package(
         .executableTarget(name: "GreenletOverflowCheck", dependencies: ["AsyncioGreenlets"]),
         .testTarget(
             name: "AsyncioTests",
-            dependencies: ["Asyncio", "AsyncioProcessPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Asyncio", "AsyncioProcessPool", "AsyncioTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AsyncioGreenletsTests",

@@ -148,7 +148,7 @@ import Testing
         try withVirtualLoop { loop, _ in
             let level = try loop.runUntilComplete { () async throws -> Int in
                 do {
-                    try await asyncio.taskGroup { tg in
+                    _ = try await asyncio.taskGroup { tg in
                         try tg.createTask { () async throws -> Void in
                             try await asyncio.sleep(0)
                             throw Boom()

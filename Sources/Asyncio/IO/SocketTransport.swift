@@ -44,6 +44,9 @@ final class SocketTransport: Transport, @unchecked Sendable {
         loop.scheduleInternal { [self] in
             do { try self.protocolObject?.connectionMade(self) } catch { callbackFailed(error, "connection_made") }
             if reads && !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
+            // A write-only pipe is watched for its reader going away (epoll reports an error on
+            // the write end), as asyncio's write pipe transport does: it then closes by itself.
+            if !reads && !closing { _ = try? loop.addReader(fd) { [self] in pipeReaderGone() } }
         }
     }
 
@@ -113,6 +116,12 @@ final class SocketTransport: Transport, @unchecked Sendable {
             initialized = max(count, 0)
         }
         return (count, error, data)
+    }
+
+    /// The read end of a write-only pipe closed (the child exited): lost, with `BrokenPipeError`
+    /// if data was still waiting to be written.
+    private func pipeReaderGone() {
+        forceClose(pending > 0 ? OSError(code: EPIPE) : nil)
     }
 
     /// The peer closed its side: keep half open if the protocol asked to (sockets only: a pipe

@@ -32,6 +32,10 @@ extension EventLoop {
     /// After every transport, server and process of the loop ended, this is empty.
     package var openDescriptors: [Int32: DescriptorKind] { descriptors }
 
+    /// Work on other threads this loop waits to hear back from (`runInExecutor`, `toThread`):
+    /// until it reports back, that thread holds the loop (leak checks wait for it).
+    package var pendingThreadWork: Int { threadWorkPending }
+
     /// `close()`: a descriptor still open belongs to a transport or server nobody closed; once
     /// the loop is closed nothing can run it, so it is closed here (asyncio's transports close
     /// their sockets when they are collected). Debug mode names each one.

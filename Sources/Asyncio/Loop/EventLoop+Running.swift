@@ -108,7 +108,10 @@ extension EventLoop {
             timer.scheduled = false
             ready.push(.handle(timer))
         }
-        var todo = ready.count
+        let batch = ready.count
+        if scheduleFuzzer != nil { scheduleFuzzer!.shuffle(ready, count: batch) }
+        iterationHook?()    // what it wakes runs next iteration, after the batch, as from a callback
+        var todo = batch
         while todo > 0 {
             todo -= 1
             run(ready.pop())

@@ -48,6 +48,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     public var slowCallbackDuration = 0.1
     /// Where the loop logs: the default exception handler and debug-mode warnings.
     public var logger = Logger(label: "asyncio")
+    /// Schedule fuzzing (testing only): permutes each iteration's ready batch. See `ScheduleFuzzer`.
+    package var scheduleFuzzer: ScheduleFuzzer? = ScheduleFuzzer.forNewLoop()
+    /// Testing only: called once per iteration, after timers and I/O made work ready and before
+    /// that work runs (the cancellation-at-every-await harness cancels from here).
+    package var iterationHook: (() -> Void)?
 
     // Shared with other threads.
     let inbox = Inbox()

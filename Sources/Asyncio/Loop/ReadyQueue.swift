@@ -63,6 +63,12 @@ final class ReadyQueue {
         head = 0
     }
 
+    /// Swaps the items at positions `i` and `j` from the head (schedule fuzzing).
+    func swapAt(_ i: Int, _ j: Int) {
+        let a = storage + ((head &+ i) & mask), b = storage + ((head &+ j) & mask)
+        swap(&a.pointee, &b.pointee)
+    }
+
     /// Drops every item (used by `close()`).
     func removeAll() {
         while count > 0 { _ = pop() }

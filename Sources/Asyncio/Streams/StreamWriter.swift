@@ -93,7 +93,7 @@ public struct ConnectionResetError: Error, Equatable, CustomStringConvertible, S
 public final class StreamWriter: @unchecked Sendable {
     /// The transport underneath.
     public let transport: any Transport
-    private let protocolObject: StreamProtocol
+    let protocolObject: StreamProtocol
     private let reader: StreamReader?
 
     init(transport: any Transport, protocolObject: StreamProtocol, reader: StreamReader?) {
@@ -125,9 +125,10 @@ public final class StreamWriter: @unchecked Sendable {
         try await protocolObject.drainHelper()
     }
 
-    /// Waits until the connection is closed (asyncio's `wait_closed`); rethrows its error.
+    /// Waits until the connection is closed (asyncio's `wait_closed`); rethrows its error. A
+    /// cancelled wait cancels only itself, not the connection's close for other waiters.
     nonisolated(nonsending) public func waitClosed() async throws {
-        try await protocolObject.closed.value
+        try await asyncio.shield(protocolObject.closed)
     }
 }
 

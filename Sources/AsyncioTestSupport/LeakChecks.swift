@@ -1,0 +1,107 @@
+// Leak accounting for tests: descriptors back to their baseline, library objects freed (weak references).
+import Asyncio
+import Foundation
+
+/// Something a leak check found: descriptors left open, objects still alive, tasks still pending.
+public struct LeakError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Weak references to objects that must be gone once their loop is closed and dropped
+/// (transports, streams, protocols, servers, the loop itself). Thread-safe.
+public final class LifetimeTracker: @unchecked Sendable {
+    // `entries` is guarded by `lock`.
+    private let lock = NSLock()
+    private var entries: [(name: String, object: () -> AnyObject?)] = []
+
+    public init() {}
+
+    /// Remembers `object` weakly under `name`.
+    public func track(_ object: AnyObject, _ name: String) {
+        let reference = WeakReference(object)
+        lock.withLock { entries.append((name, { reference.object })) }
+    }
+
+    /// The names of the tracked objects that are still alive.
+    public var alive: [String] { lock.withLock { entries.filter { $0.object() != nil }.map(\.name) } }
+
+    /// Throws `LeakError` naming the objects still alive.
+    /// A thread that reported back to the loop may still be returning from the callback that
+    /// held it, so this waits up to 200 ms for the last references to go.
+    public func checkAllFreed(_ context: String) throws {
+        var alive = alive
+        for _ in 0..<200 where !alive.isEmpty {
+            usleep(1_000)
+            alive = self.alive
+        }
+        if !alive.isEmpty { throw LeakError("\(context): still alive: \(alive.joined(separator: ", "))") }
+    }
+}
+
+private final class WeakReference: @unchecked Sendable {
+    weak var object: AnyObject?
+    init(_ object: AnyObject) { self.object = object }
+}
+
+/// Descriptor accounting. Exact for the library's own descriptors in any mode (every loop
+/// knows the descriptors it opened); exact for the whole process when tests run one at a time
+/// (`swift test --no-parallel`), when no other test can open or close descriptors meanwhile.
+public enum Descriptors {
+    /// Open descriptors of this process.
+    public static func count() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    /// True when the tests run one at a time, so process-wide counts are exact.
+    public static let testsRunSerially: Bool = CommandLine.arguments.contains("--no-parallel")
+        || ProcessInfo.processInfo.environment["ASYNCIO_TESTS_SERIAL"] == "1"
+
+    /// Throws if the loop still has descriptors the library opened on it.
+    public static func checkLoopClosedEverything(_ loop: EventLoop, _ context: String) throws {
+        let open = loop.openDescriptors
+        if !open.isEmpty {
+            let list = open.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.rawValue))" }
+            throw LeakError("\(context): descriptors left open: \(list.joined(separator: ", "))")
+        }
+    }
+
+    /// When tests run serially: throws if the process has a different number of descriptors
+    /// than `baseline`. Other threads may still be closing what they own, so it retries briefly.
+    public static func checkBaseline(_ baseline: Int, _ context: String) throws {
+        guard testsRunSerially else { return }
+        var now = count()
+        for _ in 0..<50 where now != baseline {
+            usleep(2_000)
+            now = count()
+        }
+        if now != baseline { throw LeakError("\(context): \(now) descriptors open, \(baseline) before") }
+    }
+}
+
+/// Runs `body` on a new loop, then checks what an I/O test must leave behind: no pending task,
+/// no descriptor the loop opened, no tracked object alive once the loop is closed and dropped
+/// (the loop itself is tracked), and, when tests run serially, the process's descriptor count
+/// back at its baseline. Use it around every test that does I/O.
+public func withLeakChecks<R>(
+    _ context: String = #function,
+    clock: (any EventLoopClock)? = nil,
+    _ body: (EventLoop, LifetimeTracker) throws -> R
+) throws -> R {
+    let baseline = Descriptors.count()
+    let tracker = LifetimeTracker()
+    let result: R = try {
+        let loop = try clock.map { try EventLoop(clock: $0) } ?? EventLoop()
+        tracker.track(loop, "EventLoop")
+        defer { try? loop.close() }
+        let result = try body(loop, tracker)
+        for _ in 0..<500 where loop.pendingThreadWork > 0 { try loop.runUntilComplete { try await asyncio.sleep(0.001) } }
+        let pending = loop.allTasks()
+        if !pending.isEmpty { throw LeakError("\(context): tasks still pending: \(pending)") }
+        try Descriptors.checkLoopClosedEverything(loop, context)
+        return result
+    }()
+    try tracker.checkAllFreed(context)
+    try Descriptors.checkBaseline(baseline, context)
+    return result
+}

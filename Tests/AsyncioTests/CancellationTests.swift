@@ -132,7 +132,7 @@ import Testing
         }
     }
 
-    @Test func cancelWakesATaskAtABareYield() throws {
+    @Test(.assertsFIFOOrder) func cancelWakesATaskAtABareYield() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             let task = try loop.createTask { () async throws -> Void in
@@ -183,7 +183,7 @@ import Testing
         }
     }
 
-    @Test func sleepZeroIsOneBareYieldAndNaNIsAnError() throws {
+    @Test(.assertsFIFOOrder) func sleepZeroIsOneBareYieldAndNaNIsAnError() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             let a = try loop.createTask { () async throws -> Void in

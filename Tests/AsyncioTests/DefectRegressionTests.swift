@@ -6,7 +6,7 @@ import Testing
 @Suite struct DefectRegressionTests {
     /// Defect 1: a socket wait cancelled in the iteration its descriptor became ready was resumed
     /// twice (the readiness wake-up was already queued when the cancel resumed it again).
-    @Test(.timeLimit(.minutes(1))) func aReadinessWaitCancelledAsItBecomesReadyResumesOnce() throws {
+    @Test(.timeLimit(.minutes(1)), .assertsFIFOOrder) func aReadinessWaitCancelledAsItBecomesReadyResumesOnce() throws {
         for order in 0..<3 {
             try withVirtualLoop { loop, _ in
                 let (a, b) = socketPair()
@@ -31,7 +31,7 @@ import Testing
 
     /// Defect 3: main holds the lock, three waiters park; cancelling waiter 1 and releasing in
     /// the same callback let waiters 2 and 3 both in (CPython's test_cancel_release_race).
-    @Test(.timeLimit(.minutes(1))) func aCancelAndAReleaseInOneCallbackAdmitOneHolder() throws {
+    @Test(.timeLimit(.minutes(1)), .assertsFIFOOrder) func aCancelAndAReleaseInOneCallbackAdmitOneHolder() throws {
         try withVirtualLoop { loop, _ in
             let holders = try loop.runUntilComplete { () async throws -> [String] in
                 let lock = Lock()
@@ -98,7 +98,7 @@ import Testing
 
     /// Defect 8: a second cancel reaching a task in gather after a child finished cancelled gave a
     /// spurious "Future exception was never retrieved" and the second message.
-    @Test(.timeLimit(.minutes(1))) func aSecondCancelDuringGatherKeepsTheFirstMessageAndReportsNothing() throws {
+    @Test(.timeLimit(.minutes(1)), .assertsFIFOOrder) func aSecondCancelDuringGatherKeepsTheFirstMessageAndReportsNothing() throws {
         try withVirtualLoop { loop, _ in
             let reported = ReportedErrors()
             reported.install(on: loop)
@@ -120,7 +120,7 @@ import Testing
 
     /// Defect 9: timeout(0), or a deadline already past, around a body that yields must expire:
     /// asyncio schedules the timeout with call_soon, before the task's wake-up.
-    @Test(.timeLimit(.minutes(1))) func aTimeoutAlreadyDueExpiresAroundABareYield() throws {
+    @Test(.timeLimit(.minutes(1)), .assertsFIFOOrder) func aTimeoutAlreadyDueExpiresAroundABareYield() throws {
         try withVirtualLoop { loop, _ in
             let outcome = try loop.runUntilComplete { () async throws -> [String] in
                 var outcome: [String] = []

@@ -51,7 +51,7 @@ import Testing
         }
     }
 
-    @Test func doneCallbacksAlwaysGoThroughCallSoonInOrder() throws {
+    @Test(.assertsFIFOOrder) func doneCallbacksAlwaysGoThroughCallSoonInOrder() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             let future = loop.createFuture(of: Int.self)
@@ -83,7 +83,7 @@ import Testing
         }
     }
 
-    @Test func awaitingADoneFutureDoesNotSuspend() throws {
+    @Test(.assertsFIFOOrder) func awaitingADoneFutureDoesNotSuspend() throws {
         try withVirtualLoop { loop, _ in
             let future = loop.createFuture(of: Int.self)
             try future.setResult(5)

@@ -3,7 +3,7 @@
 import Testing
 
 @Suite struct LoopCallbackTests {
-    @Test func callbacksQueuedDuringAnIterationRunInTheNextOne() throws {
+    @Test(.assertsFIFOOrder) func callbacksQueuedDuringAnIterationRunInTheNextOne() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             try loop.callSoon {
@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test func stopFinishesTheCurrentIteration() throws {
+    @Test(.assertsFIFOOrder) func stopFinishesTheCurrentIteration() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             try loop.callSoon { log.add("a"); loop.stop() }
@@ -45,7 +45,7 @@ import Testing
         }
     }
 
-    @Test func negativeDelaysRunInDeadlineOrder() throws {
+    @Test(.assertsFIFOOrder) func negativeDelaysRunInDeadlineOrder() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             try loop.callLater(-1) { log.add("-1") }
@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    @Test func equalDeadlinesFireInSchedulingOrder() throws {
+    @Test(.assertsFIFOOrder) func equalDeadlinesFireInSchedulingOrder() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             let when = loop.time() + 5

@@ -116,9 +116,31 @@ func loopbackListener() throws -> (Int32, Int) {
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         setNonBlocking(client)
         defer { close(client) }
-        #expect(throws: OSError(code: ECONNREFUSED)) {
+        let error = #expect(throws: OSError(code: ECONNREFUSED)) {
             try loop.runUntilComplete { try await loop.sockConnect(client, try SocketAddress(host: "127.0.0.1", port: port)) }
         }
+        // CPython: ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', port)
+        #expect(error.map { "\($0)" } == "[Errno 111] Connect call failed ('127.0.0.1', \(port))")
+    }
+
+    @Test func connectionAndBindFailuresReadAsAsyncioWordsThem() throws {
+        let refused = { (address: String) in OSError(code: ECONNREFUSED, strerror: "Connect call failed \(address)") }
+        // Every address failed alike: the first error; differently: one "Multiple exceptions" error.
+        let same = EventLoop.connectionFailure([refused("a"), refused("a")]) as? OSError
+        #expect(same?.code == ECONNREFUSED && "\(same!)" == "[Errno 111] Connect call failed a")
+        let two = [refused("('::1', 9, 0, 0)"), refused("('127.0.0.1', 9)")]
+        #expect("\(EventLoop.connectionFailure(two))"
+            == "Multiple exceptions: [Errno 111] Connect call failed ('::1', 9, 0, 0), [Errno 111] Connect call failed ('127.0.0.1', 9)")
+        #expect("\(EventLoop.connectionFailure([]))" == "getaddrinfo() returned empty list")
+        // A port in use: asyncio's create_server words.
+        let loop = try EventLoop()
+        defer { try? loop.close() }
+        let (listener, port) = try loopbackListener()
+        defer { close(listener) }
+        let error = #expect(throws: OSError(code: EADDRINUSE)) {
+            try loop.runUntilComplete { _ = try await loop.createServer({ EchoServerProtocol(log: EventLog()) }, host: "127.0.0.1", port: port) }
+        }
+        #expect(error.map { "\($0)" } == "[Errno 98] error while attempting to bind on address ('127.0.0.1', \(port)): address already in use")
     }
 
     @Test func cancellingAWaitingRecvUnregistersIt() throws {

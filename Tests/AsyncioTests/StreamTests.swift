@@ -79,14 +79,14 @@ import Testing
                 return results
             }
             #expect(results == ["abc", "abc", "abcd", "abcdefg",
-                                "Separator should contain at least one-byte string",
+                                "Separator should contain at least one element",
                                 "Separator should be at least one-byte string",
                                 "Separator should be at least one-byte string",
                                 "Separator should be at least one-byte string"])
         }
     }
 
-    @Test func linesIterateUntilEOFAndAConcurrentReadIsAnError() throws {
+    @Test(.assertsFIFOOrder) func linesIterateUntilEOFAndAConcurrentReadIsAnError() throws {
         try withVirtualLoop { loop, _ in
             let reader = StreamReader()
             let (lines, message) = try loop.runUntilComplete { () async throws -> ([String], String) in

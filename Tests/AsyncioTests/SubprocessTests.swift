@@ -78,9 +78,12 @@ import Testing
     @Test func aMissingProgramFailsWithAnOSError() throws {
         let loop = try EventLoop()
         defer { try? loop.close() }
-        #expect(throws: OSError(code: ENOENT)) {
+        let error = #expect(throws: OSError.self) {
             try loop.runUntilComplete { _ = try await asyncio.createSubprocessExec("no-such-program-here") }
         }
+        // CPython: FileNotFoundError: [Errno 2] No such file or directory: 'no-such-program-here'
+        #expect(error?.code == ENOENT && error?.filename == "no-such-program-here")
+        #expect(error.map { "\($0)" } == "[Errno 2] No such file or directory: 'no-such-program-here'")
     }
 }
 

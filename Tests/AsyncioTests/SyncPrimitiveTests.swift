@@ -3,7 +3,7 @@
 import Testing
 
 @Suite struct SyncPrimitiveTests {
-    @Test func lockIsFIFOAndUncontendedAcquireDoesNotSuspend() throws {
+    @Test(.assertsFIFOOrder) func lockIsFIFOAndUncontendedAcquireDoesNotSuspend() throws {
         try withVirtualLoop { loop, _ in
             let lock = Lock()
             let log = EventLog()
@@ -73,7 +73,7 @@ import Testing
         }
     }
 
-    @Test func eventWakesEveryWaiter() throws {
+    @Test(.assertsFIFOOrder) func eventWakesEveryWaiter() throws {
         try withVirtualLoop { loop, _ in
             let event = Event()
             let log = EventLog()
@@ -93,7 +93,7 @@ import Testing
         }
     }
 
-    @Test func conditionNotifyWakesNAndWaitNeedsTheLock() throws {
+    @Test(.assertsFIFOOrder) func conditionNotifyWakesNAndWaitNeedsTheLock() throws {
         try withVirtualLoop { loop, _ in
             let condition = Condition()
             let log = EventLog()

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 @Suite struct TaskTests {
-    @Test func firstStepRunsAfterCallbacksAlreadyQueued() throws {
+    @Test(.assertsFIFOOrder) func firstStepRunsAfterCallbacksAlreadyQueued() throws {
         try withVirtualLoop { loop, _ in
             let log = EventLog()
             try loop.callSoon { log.add("callback 1") }
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func defaultNamesCountUpAndNamesCanChange() throws {
-        try withVirtualLoop { loop, _ in
+        try inChildProcess("TaskTests") { try withVirtualLoop { loop, _ in
             AnyTask.resetNameCounter()
             let first = try loop.createTask { 1 }
             let second = try loop.createTask { 2 }
@@ -28,10 +28,11 @@ import Testing
             named.setName("renamed")
             #expect(named.getName() == "renamed")
             _ = try loop.runUntilComplete(named)
-        }
+        } }
     }
 
-    @Test func mainTaskOfRunIsTask1() throws {
+    /// The name counter is process-wide (as asyncio's): the test runs in a child process.
+    @Test func mainTaskOfRunIsTask1() throws { try inChildProcess("TaskTests") {
         AnyTask.resetNameCounter()
         let names = try asyncio.run(loopFactory: { try EventLoop(clock: VirtualClock()) }) { () async throws -> [String] in
             let a = try asyncio.createTask { try await asyncio.sleep(1) }
@@ -41,7 +42,7 @@ import Testing
             return [asyncio.currentTask()!.getName(), a.getName(), b.getName()]
         }
         #expect(names == ["Task-1", "Task-2", "Task-3"])
-    }
+    } }
 
     @Test func resultAndExceptionOfFinishedTasks() throws {
         try withVirtualLoop { loop, _ in

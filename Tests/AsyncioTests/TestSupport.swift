@@ -2,12 +2,24 @@
 @testable import Asyncio
 import Logging
 import Foundation
+import Testing
 
-/// Runs `body` with a fresh loop on its own virtual clock, and closes the loop afterwards.
-func withVirtualLoop<R>(_ body: (EventLoop, VirtualClock) throws -> R) throws -> R {
+/// Runs `body` with a fresh loop on its own virtual clock, and closes the loop afterwards. A task
+/// still pending then is a test that leaked it (closing reports "Task was destroyed but it is
+/// pending!"): it fails the test unless `allowPendingTasks` says the test means it.
+func withVirtualLoop<R>(
+    allowPendingTasks: Bool = false, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (EventLoop, VirtualClock) throws -> R
+) throws -> R {
     let clock = VirtualClock()
     let loop = try EventLoop(clock: clock)
-    defer { try? loop.close() }
+    defer {
+        let pending = loop.isClosed() ? [] : loop.allTasks()
+        if !allowPendingTasks && !pending.isEmpty {
+            Issue.record("the test left \(pending.count) task(s) pending: \(pending.map { "\($0)" })", sourceLocation: sourceLocation)
+        }
+        try? loop.close()
+    }
     return try body(loop, clock)
 }
 
@@ -66,4 +78,38 @@ final class LockedCount: @unchecked Sendable {
 final class Shared<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that check asyncio's FIFO guarantees (callbacks, wake-ups, equal deadlines):
+    /// schedule fuzzing permutes that order on purpose, so they do not run under it.
+    static var assertsFIFOOrder: Self {
+        .disabled(if: ScheduleFuzzer.environmentSeed != nil, "checks asyncio's FIFO order, which schedule fuzzing permutes")
+    }
+}
+
+/// Runs `body` in a child process of the test binary: for tests that change process-wide state
+/// (resource limits, the task-name counter), which other tests running in parallel would see.
+/// The child runs only this test (`--filter`) and runs `body` itself; the parent checks that it
+/// ran one test and passed, and shows its output otherwise.
+func inChildProcess(
+    _ suite: String, _ test: String = #function, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) throws {
+    let name = String(test.prefix { $0 != "(" })
+    let id = "\(suite)/\(name)"
+    if ProcessInfo.processInfo.environment["ASYNCIO_CHILD_TEST"] == id { return try body() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    process.arguments = ["--testing-library", "swift-testing", "--filter", "\(id)\\("]
+    process.environment = ProcessInfo.processInfo.environment.merging(["ASYNCIO_CHILD_TEST": id]) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if process.terminationStatus != 0 || !output.contains("Test run with 1 test") {
+        Issue.record("\(id) in a child process: status \(process.terminationStatus)\n\(output)", sourceLocation: sourceLocation)
+    }
 }

@@ -1,5 +1,6 @@
 // Transports and protocols over loopback, against our own peers and CPython asyncio.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -33,10 +34,6 @@ final class CollectingClient: ConnectionProtocol {
     }
 }
 
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
 /// Runs a Python program and returns its standard output (a real peer).
 func runPython(_ source: String, arguments: [String] = []) throws -> String {
     let process = Process()
@@ -52,10 +49,8 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
 
 @Suite struct TransportTests {
     @Test(.timeLimit(.minutes(1))) func echoBetweenOurClientAndServer() throws {
-        let before = openDescriptorCount()
-        let loop = try EventLoop()
         let log = EventLog()
-        let reply = try loop.runUntilComplete { () async throws -> String in
+        let reply = try withLeakChecks { loop, _ in try loop.runUntilComplete { () async throws -> String in
             let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
             let port = SocketAddressOf(server.sockets[0]).port!
             let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, host: "127.0.0.1", port: port)
@@ -67,12 +62,10 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
             server.close()
             try await server.waitClosed()
             return String(decoding: data, as: UTF8.self)
-        }
-        try loop.close()
+        } }
         #expect(reply == "echo:hello")
         #expect(log.entries.contains("server: made") && log.entries.contains("client: lost nil"))
         #expect(log.entries.contains("server: eof") && log.entries.contains("server: lost nil"))
-        #expect(openDescriptorCount() == before)
     }
 
     @Test(.timeLimit(.minutes(1))) func serversAndConnectionsOnExistingSockets() throws {

@@ -13,7 +13,7 @@ func now() -> Double {
 /// 1M `callSoon` of a no-op, then one run of the loop.
 func callSoon() throws -> Double {
     let n = 1_000_000
-    let loop = EventLoop()
+    let loop = try EventLoop()
     defer { try? loop.close() }
     let start = now()
     for _ in 0..<n { try loop.callSoon {} }
@@ -150,7 +150,7 @@ func toThreadRoundTrip() throws -> Double {
 /// `callSoonThreadsafe` from another thread, until the loop ran them all.
 func threadsafeCalls() throws -> Double {
     let n = 200_000
-    let loop = EventLoop()
+    let loop = try EventLoop()
     defer { try? loop.close() }
     let counter = CallCounter(target: n, loop: loop)
     let start = now()

@@ -20,8 +20,16 @@ extension EventLoop {
                 errors.append(error)
             }
         }
-        if errors.count == 1 { throw errors[0] }
-        throw OSError(code: errors.isEmpty ? EHOSTUNREACH : ((errors.first as? OSError)?.code ?? EHOSTUNREACH))
+        throw Self.connectionFailure(errors)
+    }
+
+    /// What asyncio raises when every address failed: the one error, or the first when all read
+    /// alike, else `OSError("Multiple exceptions: ...")` (no errno, as in asyncio).
+    static func connectionFailure(_ errors: [any Error]) -> any Error {
+        guard let first = errors.first else { return OSError(code: 0, strerror: "getaddrinfo() returned empty list") }
+        let texts = errors.map { "\($0)" }
+        if texts.allSatisfy({ $0 == texts[0] }) { return first }
+        return OSError(code: 0, strerror: "Multiple exceptions: " + texts.joined(separator: ", "))
     }
 
     /// Wires an already connected stream socket to a new protocol (`create_connection(sock=...)`).
@@ -118,7 +126,13 @@ extension EventLoop {
         if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
         let bound = try address.withSockaddr(for: "bind") { pointer, length in bind(fd, pointer, length) }
-        if bound != 0 || listen(fd, Int32(backlog)) != 0 {
+        if bound != 0 {
+            let error = errno
+            closeDescriptor(fd)
+            let reason = String(cString: strerror(error)).lowercased()
+            throw OSError(code: error, strerror: "error while attempting to bind on address \(address): \(reason)")
+        }
+        if listen(fd, Int32(backlog)) != 0 {
             let error = errno
             closeDescriptor(fd)
             throw OSError(code: error)

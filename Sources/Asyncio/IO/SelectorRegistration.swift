@@ -125,12 +125,28 @@ extension EventLoop {
     }
 }
 
-/// An operating-system error (Python's OSError and its subclasses), with errno's text.
+/// An operating-system error (Python's OSError and its subclasses), with errno's text and, as
+/// Python's `filename`, the path it concerns: `[Errno 2] No such file or directory: 'prog'`.
 public struct OSError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The errno value.
     public let code: Int32
-    public init(code: Int32) { self.code = code }
-    public var description: String { "[Errno \(code)] \(String(cString: strerror(code)))" }
+    /// The text after `[Errno n]` (Python's `strerror`): errno's own unless the library says more,
+    /// as asyncio's "Connect call failed ('127.0.0.1', 1)".
+    public let strerror: String
+    /// The file or program the error is about, if any (Python's `OSError.filename`).
+    public let filename: String?
+    public init(code: Int32, strerror: String? = nil, filename: String? = nil) {
+        self.code = code
+        self.strerror = strerror ?? String(cString: Glibc.strerror(code))
+        self.filename = filename
+    }
+    /// Equal when the errno is (and the file): the Swift spelling of `except ConnectionRefusedError:`.
+    public static func == (a: OSError, b: OSError) -> Bool { a.code == b.code && a.filename == b.filename }
+
+    /// `[Errno n] text: 'file'`; an error with no errno (code 0, Python's `errno is None`) is its text alone.
+    public var description: String {
+        (code == 0 ? strerror : "[Errno \(code)] \(strerror)") + (filename.map { ": '\($0)'" } ?? "")
+    }
 }
 
 import Glibc

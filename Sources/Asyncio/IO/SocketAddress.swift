@@ -28,10 +28,12 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// As Python prints the address: `('127.0.0.1', 80)`, `('::1', 80, 0, 0)` (flow info and scope
+    /// id are always 0 here), `'/path'`.
     public var description: String {
         switch self {
         case .ipv4(let host, let port): "('\(host)', \(port))"
-        case .ipv6(let host, let port): "('\(host)', \(port))"
+        case .ipv6(let host, let port): "('\(host)', \(port), 0, 0)"
         case .unix(let path): "'\(path)'"
         }
     }

@@ -52,7 +52,7 @@ extension EventLoop {
         var status: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &status, &length)
-        if status != 0 { throw OSError(code: status) }
+        if status != 0 { throw OSError(code: status, strerror: "Connect call failed \(address)") }
     }
 
     /// Accepts a connection on the listening socket `fd`; the new socket is non-blocking and

@@ -48,7 +48,8 @@ package struct ScheduleFuzzer {
 
     private static let loopCounter = Atomic<UInt64>(0)
 
-    private static let environmentSeed: UInt64? = {
+    /// The seed given by `ASYNCIO_SCHEDULE_SEED`, if any.
+    package static let environmentSeed: UInt64? = {
         guard let text = getenv("ASYNCIO_SCHEDULE_SEED").map({ String(cString: $0) }), let seed = UInt64(text) else {
             return nil
         }

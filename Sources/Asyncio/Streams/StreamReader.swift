@@ -157,7 +157,7 @@ public final class StreamReader: @unchecked Sendable {
     /// tuple form: the match that ends first wins; of two that end together, the shorter).
     /// Throws `LimitOverrunError` (data kept) past the limit, `IncompleteReadError` at EOF.
     nonisolated(nonsending) public func readuntil(anyOf separators: [[UInt8]]) async throws -> [UInt8] {
-        if separators.isEmpty { throw ValueError("Separator should contain at least one-byte string") }
+        if separators.isEmpty { throw ValueError("Separator should contain at least one element") }
         let sorted = separators.sorted { $0.count < $1.count }   // stable: ties keep the given order
         let shortest = sorted[0].count, longest = sorted[sorted.count - 1].count
         if shortest == 0 { throw ValueError("Separator should be at least one-byte string") }

@@ -54,7 +54,7 @@ extension asyncio {
         childEnds.forEach { _ = close($0) }
         if status != 0 {
             parentEnds.forEach { _ = close($0) }
-            throw OSError(code: status)
+            throw OSError(code: status, filename: program)   // as subprocess.Popen names it
         }
         for end in parentEnds { loop.adoptDescriptor(end, .pipe) }
         var transports: [SocketTransport] = []

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func lockAcquire() throws {
-        let report = try CancellationSweep.run("Lock.acquire") { run in
+        try CancellationSweep.run("Lock.acquire") { run in
             let lock = Lock()
             let inside = Shared(0), most = Shared(0)
             try await lock.acquire()
@@ -38,7 +38,6 @@ import Testing
             run.require(most.value == 1, "\(most.value) holders at once")
             run.require(!lock.locked() && lock.lot.isEmpty, "lock left \(lock) after \(outcome.summary)")
         }
-        #expect(report.count("cancelled") > 0 && report.count("completed") > 0, "\(report)")
     }
 
     @Test(.timeLimit(.minutes(1))) func semaphoreAcquire() throws {
@@ -109,9 +108,11 @@ import Testing
             let barrier = try Barrier(parties: 3)
             let others = try (0..<2).map { _ in try asyncio.createTask { try await barrier.wait() } }
             let outcome = try await run.victim { try await barrier.wait() }
-            if case .cancelled = outcome {
-                // The victim left: the others wait for a third party; one more comes.
-                run.require(barrier.nWaiting <= 2, "\(barrier.nWaiting) waiting after the victim left")
+            try await asyncio.sleep(0.001)
+            if case .cancelled = outcome, !others.allSatisfy({ $0.done() }) {
+                // The victim left before the barrier tripped (if it was cancelled after, the
+                // others went through): they wait for a third party; one more comes.
+                run.require(barrier.nWaiting == 2, "\(barrier.nWaiting) waiting after the victim left")
                 _ = try await asyncio.createTask { try await barrier.wait() }.value
             }
             let indices = try await asyncio.gather(others).sorted()

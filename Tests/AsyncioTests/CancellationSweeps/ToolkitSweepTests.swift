@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func timeoutScope() throws {
-        let report = try CancellationSweep.run("timeout") { run in
+        try CancellationSweep.run("timeout") { run in
             let outcome = try await run.victim { () async throws -> String in
                 do {
                     try await asyncio.timeout(0.01) { try await asyncio.sleep(0.02) }
@@ -79,7 +79,6 @@ import Testing
             if case .completed(let how) = outcome { run.require(how == "timed out", how) }
             run.require(asyncio.currentTask()!.cancelling() == 0, "the scenario's task was cancelled")
         }
-        #expect(report.count("completed") > 0)
     }
 
     @Test(.timeLimit(.minutes(1))) func shieldedTask() throws {

@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), TCP echo (echo.sh) and HTTP
-// (http.sh), each run side by side with its peers.
+// (http.sh), each run side by side with its peers; and a load-and-abuse soak (abuse.sh).
 import PackageDescription
 
 /// A path dependency is named after its folder: the checkout's folder name, whatever it is.
@@ -36,6 +36,12 @@ let package = Package(
         .executableTarget(
             name: "EchoServer",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .target(name: "CMallinfo"),
+        .executableTarget(
+            name: "AbuseServer",
+            dependencies: [.product(name: "Asyncio", package: libraryPackage), "CMallinfo"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(

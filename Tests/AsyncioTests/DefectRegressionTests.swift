@@ -194,4 +194,41 @@ import Testing
             #expect(log == ["before cancel 0", "group error, cancelling 1", "inner cancelled true"])
         }
     }
+
+    /// Defect 14: pool work still running when the process exits was lost; CPython joins the
+    /// executor's threads at exit. The child submits slow work and returns from the test: the
+    /// work's line must come after the test runner's summary, i.e. from the exit join.
+    @Test(.timeLimit(.minutes(1))) func poolWorkStillRunningAtExitFinishesBeforeTheProcessEnds() throws {
+        let output = try inChildProcess("DefectRegressionTests") {
+            let pool = ThreadPoolExecutor(maxWorkers: 1)
+            let started = ConcurrentFuture<Void>()
+            _ = try pool.submit { () -> Void in
+                try? started.setResult(())
+                usleep(300_000)
+                FileHandle.standardOutput.write(Data("pool work done\n".utf8))
+            }
+            try started.result(timeout: 10)
+        }
+        guard let output else { return }   // in the child
+        let summary = try #require(output.range(of: "Test run with 1 test"))
+        let work = try #require(output.range(of: "pool work done"), "the work was lost at exit:\n\(output)")
+        #expect(work.lowerBound > summary.lowerBound)
+    }
+
+    /// Defect 15: a task's repr left out its done callbacks; CPython shows `cb=[...]` with each
+    /// callback, and its own callbacks by name.
+    @Test(.timeLimit(.minutes(1))) func aTaskReprShowsItsDoneCallbacks() throws {
+        try withVirtualLoop { loop, _ in
+            let task = try loop.createTask(name: "t") { () async throws -> Int in try await asyncio.sleep(1); return 1 }
+            #expect(!"\(task)".contains("cb=["))
+            let line = #line + 1
+            task.addDoneCallback { _ in }
+            #expect("\(task)".hasSuffix(" cb=[<closure>() at AsyncioTests/DefectRegressionTests.swift:\(line)]>"), "\(task)")
+            task.addDoneCallback { _ in }
+            task.addDoneCallback { _ in }
+            #expect("\(task)".hasSuffix(" cb=[<closure>() at AsyncioTests/DefectRegressionTests.swift:\(line), <1 more>, <closure>() at AsyncioTests/DefectRegressionTests.swift:\(line + 3)]>"), "\(task)")
+            _ = try loop.runUntilComplete(task)
+            #expect(!"\(task)".contains("cb=["))
+        }
+    }
 }

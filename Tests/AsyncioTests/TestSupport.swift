@@ -92,13 +92,14 @@ extension Trait where Self == ConditionTrait {
 /// (resource limits, the task-name counter), which other tests running in parallel would see.
 /// The child runs only this test (`--filter`) and runs `body` itself; the parent checks that it
 /// ran one test and passed, and shows its output otherwise.
+@discardableResult
 func inChildProcess(
     _ suite: String, _ test: String = #function, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () throws -> Void
-) throws {
+) throws -> String? {
     let name = String(test.prefix { $0 != "(" })
     let id = "\(suite)/\(name)"
-    if ProcessInfo.processInfo.environment["ASYNCIO_CHILD_TEST"] == id { return try body() }
+    if ProcessInfo.processInfo.environment["ASYNCIO_CHILD_TEST"] == id { try body(); return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     process.arguments = ["--testing-library", "swift-testing", "--filter", "\(id)\\("]
@@ -112,4 +113,5 @@ func inChildProcess(
     if process.terminationStatus != 0 || !output.contains("Test run with 1 test") {
         Issue.record("\(id) in a child process: status \(process.terminationStatus)\n\(output)", sourceLocation: sourceLocation)
     }
+    return output
 }

@@ -160,7 +160,7 @@ public enum CancellationSweep {
         }
         let context = "\(label), cancelled at iteration \(k.map(String.init) ?? "never")"
             + (fuzzSeed.map { " (schedule fuzzing seed \($0))" } ?? "")
-        let baseline = Descriptors.count()
+        let baseline = Descriptors.snapshot()
         let tracker = LifetimeTracker()
         let reports = ReportLog()
         let result: (Int, String) = try {

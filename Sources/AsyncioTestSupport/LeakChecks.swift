@@ -48,9 +48,16 @@ private final class WeakReference: @unchecked Sendable {
 /// knows the descriptors it opened); exact for the whole process when tests run one at a time
 /// (`swift test --no-parallel`), when no other test can open or close descriptors meanwhile.
 public enum Descriptors {
-    /// Open descriptors of this process.
-    public static func count() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    /// The open descriptors of this process, each as "number -> what it refers to" (the
+    /// target names the kernel object, such as `socket:[81234]`, so a number reused for a new
+    /// object reads differently).
+    public static func snapshot() -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return Set(names.compactMap { name in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")
+            else { return nil }  // closed while listing (the listing's own descriptor, too)
+            return "\(name) -> \(target)"
+        })
     }
 
     /// True when the tests run one at a time, so process-wide counts are exact.
@@ -66,16 +73,20 @@ public enum Descriptors {
         }
     }
 
-    /// When tests run serially: throws if the process has a different number of descriptors
-    /// than `baseline`. Other threads may still be closing what they own, so it retries briefly.
-    public static func checkBaseline(_ baseline: Int, _ context: String) throws {
+    /// When tests run serially: throws if the process has descriptors open that were not open
+    /// in `baseline` (a `snapshot()`). Descriptors that an earlier test's threads close late
+    /// are not this test's leak and do not count. Other threads may still be closing what they
+    /// own, so it retries briefly.
+    public static func checkBaseline(_ baseline: Set<String>, _ context: String) throws {
         guard testsRunSerially else { return }
-        var now = count()
-        for _ in 0..<50 where now != baseline {
+        var opened = snapshot().subtracting(baseline)
+        for _ in 0..<50 where !opened.isEmpty {
             usleep(2_000)
-            now = count()
+            opened = snapshot().subtracting(baseline)
         }
-        if now != baseline { throw LeakError("\(context): \(now) descriptors open, \(baseline) before") }
+        if !opened.isEmpty {
+            throw LeakError("\(context): descriptors opened and not closed: \(opened.sorted().joined(separator: ", "))")
+        }
     }
 }
 
@@ -88,7 +99,7 @@ public func withLeakChecks<R>(
     clock: (any EventLoopClock)? = nil,
     _ body: (EventLoop, LifetimeTracker) throws -> R
 ) throws -> R {
-    let baseline = Descriptors.count()
+    let baseline = Descriptors.snapshot()
     let tracker = LifetimeTracker()
     let result: R = try {
         let loop = try clock.map { try EventLoop(clock: $0) } ?? EventLoop()
@@ -96,7 +107,7 @@ public func withLeakChecks<R>(
         defer { try? loop.close() }
         let result = try body(loop, tracker)
         for _ in 0..<500 where loop.pendingThreadWork > 0 { try loop.runUntilComplete { try await asyncio.sleep(0.001) } }
-        let pending = loop.allTasks()
+        let pending = loop.isClosed() ? [] : loop.allTasks()
         if !pending.isEmpty { throw LeakError("\(context): tasks still pending: \(pending)") }
         try Descriptors.checkLoopClosedEverything(loop, context)
         return result

@@ -1,5 +1,6 @@
 // Datagram endpoints: a UDP echo endpoint, our client, and a CPython asyncio client.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -22,9 +23,7 @@ final class UDPClient: DatagramProtocol {
 }
 
 @Suite struct DatagramTests {
-    @Test(.timeLimit(.minutes(1))) func udpEchoWithOurClientAndACPythonClient() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func udpEchoWithOurClientAndACPythonClient() throws { try withLeakChecks { loop, _ in
         let (ours, python, peer) = try loop.runUntilComplete { () async throws -> (String, String, String) in
             let (server, _) = try await loop.createDatagramEndpoint({ UDPEcho() }, localAddress: try SocketAddress(host: "127.0.0.1", port: 0))
             let address = server.getExtraInfo("sockname") as! SocketAddress
@@ -54,5 +53,5 @@ final class UDPClient: DatagramProtocol {
         #expect(ours == "echo:ping")
         #expect(python == "echo:from python\n")
         #expect(peer.hasPrefix("('127.0.0.1', "))
-    }
+    } }
 }

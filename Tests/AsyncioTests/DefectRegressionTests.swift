@@ -1,5 +1,6 @@
 // One test per defect of the trust issue (#10), each the smallest repro: they failed before the fix.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -230,5 +231,22 @@ import Testing
             _ = try loop.runUntilComplete(task)
             #expect(!"\(task)".contains("cb=["))
         }
+    }
+
+    /// Defect 17: `asCompleted` with a timeout kept its loop alive: a timer that had run kept
+    /// its callback, which held the owner that kept the timer. A timer lets go once it runs.
+    @Test(.timeLimit(.minutes(1))) func aTimerThatRanOrWasCancelledLetsGoOfItsCallback() throws {
+        final class Owner { var timer: TimerHandle? }
+        let tracker = LifetimeTracker()
+        try withVirtualLoop { loop, _ in
+            for cancelIt in [false, true] {
+                let owner = Owner()
+                tracker.track(owner, cancelIt ? "cancelled timer's owner" : "fired timer's owner")
+                owner.timer = try loop.callLater(1) { _ = owner }
+                if cancelIt { owner.timer?.cancel() }
+            }
+            try loop.runUntilComplete { try await asyncio.sleep(2) }
+        }
+        try tracker.checkAllFreed("timers")
     }
 }

@@ -1,5 +1,6 @@
 // ProcessPoolExecutor: work in other processes, errors, a crashing worker, shutdown.
 import Asyncio
+import AsyncioTestSupport
 import AsyncioProcessPool
 import Foundation
 import Testing
@@ -69,14 +70,15 @@ private let nap = ProcessFunction<Double, Bool>("nap") { _ in true }
 
     @Test(.timeLimit(.minutes(1))) func processFuturesCanBeAwaitedOnTheLoop() throws {
         let program = try #require(Self.workerProgram)
-        let pool = ProcessPoolExecutor(maxWorkers: 2, program: program)
-        defer { pool.shutdown() }
-        let results = try asyncio.run { () async throws -> [Int] in
-            let loop = try asyncio.getRunningLoop()
-            var results: [Int] = []
-            for value in [5, 6] { results.append(try await loop.wrapFuture(try pool.submit(square, value)).value) }
-            return results
+        try withLeakChecks { loop, _ in   // the workers' pipes are closed again after shutdown
+            let pool = ProcessPoolExecutor(maxWorkers: 2, program: program)
+            defer { pool.shutdown() }
+            let results = try loop.runUntilComplete { () async throws -> [Int] in
+                var results: [Int] = []
+                for value in [5, 6] { results.append(try await loop.wrapFuture(try pool.submit(square, value)).value) }
+                return results
+            }
+            #expect(results == [25, 36])
         }
-        #expect(results == [25, 36])
     }
 }

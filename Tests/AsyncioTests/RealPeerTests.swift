@@ -1,6 +1,7 @@
 // Real peers that are not Python: curl against an HTTP/1.1 server on the library's streams
 // (keep-alive: two requests on one connection), and nc as a client and as a server.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -36,9 +37,9 @@ final class ServerTally: @unchecked Sendable {
         writer.close()
     }
 
-    @Test(.enabled(if: onPath("curl"))) func curlFetchesTwoPagesOverOneKeepAliveConnection() throws {
+    @Test(.enabled(if: onPath("curl"))) func curlFetchesTwoPagesOverOneKeepAliveConnection() throws { try withLeakChecks { loop, _ in
         let tally = ServerTally()
-        let output = try asyncio.run { () async throws -> String in
+        let output = try loop.runUntilComplete { () async throws -> String in
             try await asyncio.timeout(20) {
                 let server = try await asyncio.startServer({ reader, writer in
                     try await Self.serveHTTP(reader, writer, tally)
@@ -56,10 +57,10 @@ final class ServerTally: @unchecked Sendable {
         #expect(output == "you asked for /first\nyou asked for /second\n")
         #expect(tally.connections == 1)
         #expect(tally.requests.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == ["GET /first", "GET /second"])
-    }
+    } }
 
-    @Test(.enabled(if: onPath("nc"))) func ncTalksToAnEchoServer() throws {
-        let echoed = try asyncio.run { () async throws -> String in
+    @Test(.enabled(if: onPath("nc"))) func ncTalksToAnEchoServer() throws { try withLeakChecks { loop, _ in
+        let echoed = try loop.runUntilComplete { () async throws -> String in
             try await asyncio.timeout(20) {
                 let server = try await asyncio.startServer({ reader, writer in
                     while true {
@@ -75,14 +76,15 @@ final class ServerTally: @unchecked Sendable {
                     "nc", ["-N", "127.0.0.1", "\(server.addresses[0].port!)"], stdin: .pipe, stdout: .pipe)
                 let (out, _) = try await nc.communicate(Array("hello from nc\nsecond line\n".utf8))
                 server.close()
+                try await server.waitClosed()
                 return String(decoding: out ?? [], as: UTF8.self)
             }
         }
         #expect(echoed == "hello from nc\nsecond line\n")
-    }
+    } }
 
-    @Test(.enabled(if: onPath("nc"))) func aClientTalksToAnNcServer() throws {
-        let (heard, ncHeard) = try asyncio.run { () async throws -> (String, String) in
+    @Test(.enabled(if: onPath("nc"))) func aClientTalksToAnNcServer() throws { try withLeakChecks { loop, _ in
+        let (heard, ncHeard) = try loop.runUntilComplete { () async throws -> (String, String) in
             try await asyncio.timeout(20) {
                 // A port that was free a moment ago.
                 let probe = try await asyncio.startServer({ _, writer in writer.close() }, host: "127.0.0.1", port: 0)
@@ -113,5 +115,5 @@ final class ServerTally: @unchecked Sendable {
         }
         #expect(heard == "from nc\n")
         #expect(ncHeard == "from swift\n")
-    }
+    } }
 }

@@ -1,5 +1,6 @@
 // The selector and socket coroutines: readers/writers, recv/send, connect/accept over loopback, UDP.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -82,9 +83,7 @@ func loopbackListener() throws -> (Int32, Int) {
         }
     }
 
-    @Test func tcpConnectAcceptEchoOverLoopback() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func tcpConnectAcceptEchoOverLoopback() throws { try withLeakChecks { loop, _ in
         let (listener, port) = try loopbackListener()
         defer { close(listener) }
         let reply = try loop.runUntilComplete { () async throws -> String in
@@ -106,11 +105,9 @@ func loopbackListener() throws -> (Int32, Int) {
             return String(decoding: answer, as: UTF8.self)
         }
         #expect(reply == "echo: hello")
-    }
+    } }
 
-    @Test func connectToAClosedPortFailsWithConnectionRefused() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func connectToAClosedPortFailsWithConnectionRefused() throws { try withLeakChecks { loop, _ in
         let (listener, port) = try loopbackListener()
         close(listener)                                  // nobody listens there any more
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -121,7 +118,7 @@ func loopbackListener() throws -> (Int32, Int) {
         }
         // CPython: ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', port)
         #expect(error.map { "\($0)" } == "[Errno 111] Connect call failed ('127.0.0.1', \(port))")
-    }
+    } }
 
     @Test func connectionAndBindFailuresReadAsAsyncioWordsThem() throws {
         let refused = { (address: String) in OSError(code: ECONNREFUSED, strerror: "Connect call failed \(address)") }
@@ -133,15 +130,14 @@ func loopbackListener() throws -> (Int32, Int) {
             == "Multiple exceptions: [Errno 111] Connect call failed ('::1', 9, 0, 0), [Errno 111] Connect call failed ('127.0.0.1', 9)")
         #expect("\(EventLoop.connectionFailure([]))" == "getaddrinfo() returned empty list")
         // A port in use: asyncio's create_server words.
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+        try withLeakChecks { loop, _ in
         let (listener, port) = try loopbackListener()
         defer { close(listener) }
         let error = #expect(throws: OSError(code: EADDRINUSE)) {
             try loop.runUntilComplete { _ = try await loop.createServer({ EchoServerProtocol(log: EventLog()) }, host: "127.0.0.1", port: port) }
         }
         #expect(error.map { "\($0)" } == "[Errno 98] error while attempting to bind on address ('127.0.0.1', \(port)): address already in use")
-    }
+    } }
 
     @Test func cancellingAWaitingRecvUnregistersIt() throws {
         try withVirtualLoop { loop, _ in
@@ -154,9 +150,7 @@ func loopbackListener() throws -> (Int32, Int) {
         }
     }
 
-    @Test func datagramsOverLoopback() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func datagramsOverLoopback() throws { try withLeakChecks { loop, _ in
         func udpSocket() throws -> (Int32, SocketAddress) {
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             try SocketAddress(host: "127.0.0.1", port: 0).withSockaddr { address, length in _ = bind(fd, address, length) }
@@ -176,13 +170,11 @@ func loopbackListener() throws -> (Int32, Int) {
         }
         #expect(String(decoding: data, as: UTF8.self) == "ping")
         #expect(from == senderAddress)
-    }
+    } }
 }
 
 @Suite struct NameLookupTests {
-    @Test func getaddrinfoAndGetnameinfoRunInTheExecutor() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func getaddrinfoAndGetnameinfoRunInTheExecutor() throws { try withLeakChecks { loop, _ in
         let (infos, names) = try loop.runUntilComplete { () async throws -> ([AddressInfo], (String, String)) in
             let infos = try await loop.getaddrinfo("127.0.0.1", 8080, type: Int32(SOCK_STREAM.rawValue))
             let names = try await loop.getnameinfo(try SocketAddress(host: "127.0.0.1", port: 80), flags: NI_NUMERICHOST | NI_NUMERICSERV)
@@ -193,5 +185,5 @@ func loopbackListener() throws -> (Int32, Int) {
         #expect(throws: AddressInfoError.self) {
             try loop.runUntilComplete { _ = try await loop.getaddrinfo("no such host.invalid", 80, flags: AI_NUMERICHOST) }
         }
-    }
+    } }
 }

@@ -1,5 +1,6 @@
 // Streams: StreamReader's reads and limits, StreamWriter's drain, servers and clients over loopback.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -106,9 +107,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func aStreamEchoServerServesACPythonClient() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aStreamEchoServerServesACPythonClient() throws { try withLeakChecks { loop, _ in
         let output = try loop.runUntilComplete { () async throws -> String in
             let server = try await asyncio.startServer({ reader, writer in
                 for try await line in reader.lines {
@@ -138,11 +137,9 @@ import Testing
             return output
         }
         #expect(output == "echo alpha\necho beta\nb''\n")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func openConnectionToOurStartServer() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func openConnectionToOurStartServer() throws { try withLeakChecks { loop, _ in
         let reply = try loop.runUntilComplete { () async throws -> String in
             let server = try await asyncio.startServer({ reader, writer in
                 let data = try await reader.readexactly(4)
@@ -159,11 +156,9 @@ import Testing
             return String(decoding: reply, as: UTF8.self)
         }
         #expect(reply == "dcba")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func drainRethrowsTheErrorTheConnectionWasLostWith() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func drainRethrowsTheErrorTheConnectionWasLostWith() throws { try withLeakChecks { loop, _ in
         let outcome = try loop.runUntilComplete { () async throws -> String in
             let gotClient = loop.createFuture(of: Int32.self)
             let (listener, port) = try loopbackListener()
@@ -188,11 +183,9 @@ import Testing
             }
         }
         #expect(outcome == "OSError" || outcome == "ConnectionResetError")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func drainWaitsWhileThePeerDoesNotRead() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func drainWaitsWhileThePeerDoesNotRead() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         try loop.runUntilComplete {
             let (listener, port) = try loopbackListener()
@@ -214,11 +207,9 @@ import Testing
             writer.close()
         }
         #expect(log.entries == ["still waiting", "drained"])
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func serverWaitClosedWaitsForItsConnections() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func serverWaitClosedWaitsForItsConnections() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         try loop.runUntilComplete {
             let server = try await asyncio.startServer({ reader, writer in
@@ -235,5 +226,5 @@ import Testing
             try await waiting.value
         }
         #expect(log.entries == ["connection still open", "wait_closed returned"])
-    }
+    } }
 }

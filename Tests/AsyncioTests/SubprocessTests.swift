@@ -1,23 +1,20 @@
 // Subprocesses: pipes as streams, communicate, exit codes, signals, waiting and cancelling.
 @testable import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
 @Suite struct SubprocessTests {
-    @Test(.timeLimit(.minutes(1))) func communicateWithCat() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func communicateWithCat() throws { try withLeakChecks { loop, _ in
         let (out, code) = try loop.runUntilComplete { () async throws -> (String, Int32) in
             let cat = try await asyncio.createSubprocessExec("cat", stdin: .pipe, stdout: .pipe)
             let (out, _) = try await cat.communicate(Array("through cat\n".utf8))
             return (String(decoding: out ?? [], as: UTF8.self), cat.returncode ?? -100)
         }
         #expect(out == "through cat\n" && code == 0)
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func shellStreamsExitCodeAndStderrToStdout() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func shellStreamsExitCodeAndStderrToStdout() throws { try withLeakChecks { loop, _ in
         let results = try loop.runUntilComplete { () async throws -> [String] in
             let shell = try await asyncio.createSubprocessShell("echo out; echo err >&2; exit 3", stdout: .pipe, stderr: .pipe)
             let (out, err) = try await shell.communicate()
@@ -29,11 +26,9 @@ import Testing
                     String(decoding: mergedOut, as: UTF8.self), "\(mergedCode)", "\(try await silent.wait())"]
         }
         #expect(results == ["out\n", "err\n", "3", "one\ntwo\n", "0", "0"])
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func readLinesAsTheyCome() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func readLinesAsTheyCome() throws { try withLeakChecks { loop, _ in
         let lines = try loop.runUntilComplete { () async throws -> [String] in
             let child = try await asyncio.createSubprocessShell("for i in 1 2 3; do echo line $i; done", stdout: .pipe)
             var lines: [String] = []
@@ -42,11 +37,9 @@ import Testing
             return lines
         }
         #expect(lines == ["line 1\n", "line 2\n", "line 3\n"])
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func killTerminateAndACancelledWaitLeavesItWaitable() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func killTerminateAndACancelledWaitLeavesItWaitable() throws { try withLeakChecks { loop, _ in
         let codes = try loop.runUntilComplete { () async throws -> [Int32] in
             let sleeper = try await asyncio.createSubprocessExec("sleep", ["30"])
             let waiting = try asyncio.createTask { try await sleeper.wait() }
@@ -61,11 +54,9 @@ import Testing
             return [killed, try await other.wait()]
         }
         #expect(codes == [-SIGKILL, -SIGTERM])
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func communicateIgnoresAChildThatDoesNotReadStdin() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func communicateIgnoresAChildThatDoesNotReadStdin() throws { try withLeakChecks { loop, _ in
         let code = try loop.runUntilComplete { () async throws -> Int32 in
             let child = try await asyncio.createSubprocessExec("true", stdin: .pipe)
             try await asyncio.sleep(0.05)                      // it has exited; its stdin is gone
@@ -73,24 +64,20 @@ import Testing
             return child.returncode!
         }
         #expect(code == 0)
-    }
+    } }
 
-    @Test func aMissingProgramFailsWithAnOSError() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func aMissingProgramFailsWithAnOSError() throws { try withLeakChecks { loop, _ in
         let error = #expect(throws: OSError.self) {
             try loop.runUntilComplete { _ = try await asyncio.createSubprocessExec("no-such-program-here") }
         }
         // CPython: FileNotFoundError: [Errno 2] No such file or directory: 'no-such-program-here'
         #expect(error?.code == ENOENT && error?.filename == "no-such-program-here")
         #expect(error.map { "\($0)" } == "[Errno 2] No such file or directory: 'no-such-program-here'")
-    }
+    } }
 }
 
 @Suite struct SignalTests {
-    @Test func signalHandlersRunOnTheLoop() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test func signalHandlersRunOnTheLoop() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         try loop.addSignalHandler(SIGUSR1) { log.add("usr1 on the loop"); loop.stop() }
         try loop.callSoon { kill(getpid(), SIGUSR1) }
@@ -100,7 +87,7 @@ import Testing
         #expect(loop.removeSignalHandler(SIGUSR1))
         #expect(!loop.removeSignalHandler(SIGUSR1))
         #expect(throws: ValueError.self) { try loop.addSignalHandler(SIGKILL) {} }
-    }
+    } }
 
     @Test(.timeLimit(.minutes(1))) func ctrlCCancelsTheMainTaskAndRunThrowsKeyboardInterrupt() throws {
         let program = try #require(SeedExamplesTests.executable("SignalCheck"), "build the products first (swift build)")

@@ -1,26 +1,18 @@
 // Helpers for the tests: loops on a virtual clock, an ordered event log, a capturing log handler.
 @testable import Asyncio
+import AsyncioTestSupport
 import Logging
 import Foundation
 import Testing
 
-/// Runs `body` with a fresh loop on its own virtual clock, and closes the loop afterwards. A task
-/// still pending then is a test that leaked it (closing reports "Task was destroyed but it is
-/// pending!"): it fails the test unless `allowPendingTasks` says the test means it.
+/// Runs `body` with a fresh loop on its own virtual clock, closes the loop afterwards and does
+/// the leak accounting of `withLeakChecks`: a task still pending (closing would report "Task was
+/// destroyed but it is pending!"), a descriptor left open or the loop still alive fails the test.
 func withVirtualLoop<R>(
-    allowPendingTasks: Bool = false, sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: (EventLoop, VirtualClock) throws -> R
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: (EventLoop, VirtualClock) throws -> R
 ) throws -> R {
     let clock = VirtualClock()
-    let loop = try EventLoop(clock: clock)
-    defer {
-        let pending = loop.isClosed() ? [] : loop.allTasks()
-        if !allowPendingTasks && !pending.isEmpty {
-            Issue.record("the test left \(pending.count) task(s) pending: \(pending.map { "\($0)" })", sourceLocation: sourceLocation)
-        }
-        try? loop.close()
-    }
-    return try body(loop, clock)
+    return try withLeakChecks("\(sourceLocation)", clock: clock) { loop, _ in try body(loop, clock) }
 }
 
 /// An ordered record of what happened, shared by the callbacks and tasks of one test.

@@ -68,9 +68,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
         #expect(log.entries.contains("server: eof") && log.entries.contains("server: lost nil"))
     }
 
-    @Test(.timeLimit(.minutes(1))) func serversAndConnectionsOnExistingSockets() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func serversAndConnectionsOnExistingSockets() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         let reply = try loop.runUntilComplete { () async throws -> String in
             let (listener, port) = try loopbackListener()
@@ -87,11 +85,9 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
             return String(decoding: try await client.done.value, as: UTF8.self)
         }
         #expect(reply == "echo:adopted")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func aPythonAsyncioClientTalksToOurServer() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aPythonAsyncioClientTalksToOurServer() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         let output = try loop.runUntilComplete { () async throws -> String in
             let server = try await loop.createServer({ EchoServerProtocol(log: log) }, host: "127.0.0.1", port: 0)
@@ -113,11 +109,9 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
             return output
         }
         #expect(output == "echo:from python\n")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func ourClientTalksToAPythonAsyncioServer() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func ourClientTalksToAPythonAsyncioServer() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         let serverSource = """
         import asyncio
@@ -158,11 +152,9 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
         }
         #expect(reply == "python says hi")
         #expect(log.entries == ["client: eof", "client: lost nil"])
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func eofReceivedTrueKeepsTheConnectionHalfOpen() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func eofReceivedTrueKeepsTheConnectionHalfOpen() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         let reply = try loop.runUntilComplete { () async throws -> String in
             let server = try await loop.createServer({ EchoServerProtocol(log: log, keepHalfOpen: true) }, host: "127.0.0.1", port: 0)
@@ -175,11 +167,9 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
             return String(decoding: try await client.done.value, as: UTF8.self)
         }
         #expect(reply == "echo:xbye")   // the server wrote after our EOF: the connection stayed half open
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func aPeerResetIsReportedToTheProtocolAndTheLoopGoesOn() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aPeerResetIsReportedToTheProtocolAndTheLoopGoesOn() throws { try withLeakChecks { loop, _ in
         let log = EventLog()
         let reported = ReportedErrors()
         reported.install(on: loop)
@@ -206,11 +196,9 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
         }
         #expect(log.entries == ["\(OSError(code: ECONNRESET))"])
         #expect(reported.messages.isEmpty)
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func flowControlPausesAWriterWhoseReaderStopped() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func flowControlPausesAWriterWhoseReaderStopped() throws { try withLeakChecks { loop, _ in
         final class Flooder: ConnectionProtocol {
             let log: EventLog
             var transport: (any Transport)?
@@ -246,7 +234,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
         }
         #expect(total == 64 * 64 * 1024)
         #expect(log.entries == ["paused", "buffered over the high-water mark", "resumed"])
-    }
+    } }
 }
 
 /// Receives into one small buffer of its own, checking every byte.
@@ -268,9 +256,7 @@ final class SmallBufferReceiver: BufferedProtocol {
 }
 
 @Suite struct BufferedProtocolTests {
-    @Test(.timeLimit(.minutes(1))) func aBufferedProtocolReceivesIntoItsOwnMemory() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aBufferedProtocolReceivesIntoItsOwnMemory() throws { try withLeakChecks { loop, _ in
         let (total, calls, intact) = try loop.runUntilComplete { () async throws -> (Int, Int, Bool) in
             var receiver: SmallBufferReceiver?
             let server = try await loop.createServer({ let made = SmallBufferReceiver(loop: loop); receiver = made; return made }, host: "127.0.0.1", port: 0)
@@ -280,12 +266,16 @@ final class SmallBufferReceiver: BufferedProtocol {
             writer.writeEOF()
             try await writer.drain()
             while receiver == nil { try await asyncio.sleep(0.001) }
-            return try await receiver!.done.value
+            let outcome = try await receiver!.done.value
+            writer.close()
+            server.close()
+            try await server.waitClosed()
+            return outcome
         }
         #expect(total == 100_000)
         #expect(calls >= 100_000 / 16)
         #expect(intact)
-    }
+    } }
 }
 
 /// Records every chunk and the end of a stream.
@@ -299,9 +289,7 @@ final class ChunkRecorder: ConnectionProtocol, @unchecked Sendable {
 }
 
 extension TransportTests {
-    @Test(.timeLimit(.minutes(1))) func largeReadsGoStraightIntoTheArrayAndNothingIsLost() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func largeReadsGoStraightIntoTheArrayAndNothingIsLost() throws { try withLeakChecks { loop, _ in
         let (mine, theirs) = socketPair()
         defer { _ = Glibc.close(theirs) }
         let payload = (0..<1_000_000).map { UInt8(($0 * 7) % 253) }
@@ -321,7 +309,7 @@ extension TransportTests {
         #expect(Array(received.suffix(4)) == Array("tail".utf8))
         #expect(recorder.chunks.contains { $0.count >= 32 * 1024 })
         #expect(recorder.chunks.allSatisfy { !$0.isEmpty })
-    }
+    } }
 }
 
 /// The address a socket is bound to.

@@ -5,9 +5,7 @@ import Foundation
 import Testing
 
 @Suite struct UnixAndFaultTests {
-    @Test(.timeLimit(.minutes(1))) func unixStreamsWithOurClientAndACPythonClient() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func unixStreamsWithOurClientAndACPythonClient() throws { try withLeakChecks { loop, _ in
         let path = NSTemporaryDirectory() + "asyncio-test-\(getpid()).sock"
         defer { unlink(path) }
         let (ours, python) = try loop.runUntilComplete { () async throws -> (String, String) in
@@ -37,11 +35,9 @@ import Testing
         }
         #expect(ours == "unix ours\n")
         #expect(python == "unix python\n")
-    }
+    } }
 
-    @Test(.timeLimit(.minutes(1))) func writingToAPeerThatLeftLosesTheConnectionNotTheLoop() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func writingToAPeerThatLeftLosesTheConnectionNotTheLoop() throws { try withLeakChecks { loop, _ in
         let reported = ReportedErrors()
         reported.install(on: loop)
         let (lostWith, stillRunning) = try loop.runUntilComplete { () async throws -> (String, Bool) in
@@ -72,7 +68,7 @@ import Testing
         #expect(lostWith == "\(OSError(code: EPIPE))" || lostWith == "\(OSError(code: ECONNRESET))")
         #expect(stillRunning)
         #expect(reported.messages.isEmpty)
-    }
+    } }
 
     @Test(.timeLimit(.minutes(1))) func noDescriptorLeaksAcrossConnectsFailuresAndCancellations() throws {
         try withLeakChecks { loop, _ in try loop.runUntilComplete {
@@ -108,9 +104,7 @@ import Testing
     }
 
     /// Lowers RLIMIT_NOFILE, which every thread of the process feels: runs in a child process.
-    @Test(.timeLimit(.minutes(1))) func aServerOutOfDescriptorsReportsItAndServesAgainLater() throws { try inChildProcess("UnixAndFaultTests") {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aServerOutOfDescriptorsReportsItAndServesAgainLater() throws { try inChildProcess("UnixAndFaultTests") { try withLeakChecks { loop, _ in
         let reported = ReportedErrors()
         reported.install(on: loop)
         let log = EventLog()
@@ -119,7 +113,6 @@ import Testing
             defer { server.close() }
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             setNonBlocking(client)
-            defer { close(client) }
             // Run out of descriptors: the limit just above the highest one open, every gap filled.
             var saved = rlimit()
             getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
@@ -134,15 +127,17 @@ import Testing
             for fd in hogs { close(fd) }
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
             try await loop.sockSendall(client, Array("still there?".utf8))
-            return String(decoding: try await loop.sockRecv(client, 100), as: UTF8.self)   // after the back-off
+            let reply = String(decoding: try await loop.sockRecv(client, 100), as: UTF8.self)   // after the back-off
+            close(client)
+            server.close()
+            try await server.waitClosed()
+            return reply
         }
         #expect(reply == "echo:still there?")
         #expect(reported.messages.contains { $0.hasPrefix("socket.accept() out of system resource") })
-    } }
+    } } }
 
-    @Test(.timeLimit(.minutes(1))) func aProtocolCallbackThatThrowsIsReportedAndClosesOnlyItsConnection() throws {
-        let loop = try EventLoop()
-        defer { try? loop.close() }
+    @Test(.timeLimit(.minutes(1))) func aProtocolCallbackThatThrowsIsReportedAndClosesOnlyItsConnection() throws { try withLeakChecks { loop, _ in
         let reported = ReportedErrors()
         reported.install(on: loop)
         final class Fragile: ConnectionProtocol {
@@ -164,10 +159,14 @@ import Testing
             let echo = String(decoding: try await reader2.read(100), as: UTF8.self)
             writer.close()
             writer2.close()
+            for server in [fragile, healthy] {
+                server.close()
+                try await server.waitClosed()
+            }
             return (lostWith, echo)
         }
         #expect(lostWith == "bad data")
         #expect(echo == "echo:y")
         #expect(reported.messages == ["Fatal error: protocol.data_received() call failed. | bad data"])
-    }
+    } }
 }

@@ -82,6 +82,14 @@ public final class TimerHandle: Handle, @unchecked Sendable {
         if scheduled { loop.timerCancelled() }
     }
 
+    /// A timer runs once: after that it lets its callback go, so an owner that keeps the
+    /// handle (to cancel it later) is not kept alive by a callback that captured the owner.
+    @usableFromInline
+    override func run(on loop: EventLoop) {
+        super.run(on: loop)
+        action = .none
+    }
+
     public override var description: String {
         "<TimerHandle when=\(when)\(isCancelled ? " cancelled" : "")>"
     }

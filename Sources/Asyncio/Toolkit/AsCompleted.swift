@@ -2,6 +2,10 @@
 
 /// Shared state of one `asCompleted` call: the futures done so far, in completion order.
 /// Owned by the loop thread.
+///
+/// Ownership: the iterators own the queue; each future's done callback and the timeout timer
+/// hold it until they run. The queue holds the timer only until it fires or the last future
+/// finishes (then it lets go), so queue and timer never keep each other alive.
 final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
     let loop: EventLoop
     private var finished: [F] = []
@@ -30,12 +34,16 @@ final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
         if timedOut { return }
         finished.append(future)
         todo -= 1
-        if todo == 0 { timer?.cancel() }
+        if todo == 0 {
+            timer?.cancel()
+            timer = nil
+        }
         wakeOne()
     }
 
     private func expire() {
         timedOut = true
+        timer = nil
         for waiter in waiters where !waiter.done() { try? waiter.setResult(()) }
         waiters.removeAll()
     }

@@ -15,9 +15,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "CAsyncio"),
+        // The system OpenSSL 3 (Debian's libssl-dev), for TLS.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "Asyncio",
-            dependencies: ["CAsyncio", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CAsyncio", "COpenSSL", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),

@@ -128,3 +128,12 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
 private func cText(_ buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
+
+extension SocketAddress {
+    /// True when `host` is an IPv4 or IPv6 address in text form, not a name.
+    static func isNumericHost(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}

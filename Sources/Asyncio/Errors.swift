@@ -19,8 +19,10 @@ public struct InvalidStateError: Error, CustomStringConvertible, Equatable, Send
 
 /// A deadline passed (asyncio.TimeoutError, which is Python's built-in TimeoutError).
 public struct TimeoutError: Error, CustomStringConvertible, Equatable, Sendable {
-    public init() {}
-    public var description: String { "TimeoutError" }
+    /// What timed out, when the library says (Python's `TimeoutError('SSL shutdown timed out')`).
+    public let message: String?
+    public init(_ message: String? = nil) { self.message = message }
+    public var description: String { message ?? "TimeoutError" }
 }
 
 /// A value outside what an operation accepts (Python's ValueError), e.g. `sleep(.nan)`.

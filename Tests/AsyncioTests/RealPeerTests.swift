@@ -95,7 +95,7 @@ final class ServerTally: @unchecked Sendable {
                     "nc", ["-l", "-N", "127.0.0.1", "\(port)"], stdin: .pipe, stdout: .pipe)
                 try nc.stdin!.write(Array("from nc\n".utf8))
                 try await nc.stdin!.drain()
-                nc.stdin!.writeEOF()
+                try nc.stdin!.writeEOF()
                 var connection: (StreamReader, StreamWriter)?
                 while connection == nil {
                     do { connection = try await asyncio.openConnection(host: "127.0.0.1", port: port) } catch {

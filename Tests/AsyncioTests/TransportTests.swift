@@ -162,7 +162,7 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
             let port = SocketAddressOf(server.sockets[0]).port!
             let (transport, client) = try await loop.createConnection({ CollectingClient(loop: loop, log: log) }, host: "127.0.0.1", port: port)
             try transport.write(Array("x".utf8))
-            transport.writeEOF()
+            try transport.writeEOF()
             #expect(throws: TransportError.writeAfterEOF) { try transport.write([1]) }
             return String(decoding: try await client.done.value, as: UTF8.self)
         }
@@ -263,7 +263,7 @@ final class SmallBufferReceiver: BufferedProtocol {
             defer { server.close() }
             let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: server.addresses[0].port!)
             try writer.write((0..<100_000).map { UInt8($0 % 251) })
-            writer.writeEOF()
+            try writer.writeEOF()
             try await writer.drain()
             while receiver == nil { try await asyncio.sleep(0.001) }
             let outcome = try await receiver!.done.value

@@ -5,15 +5,24 @@ import Glibc
 extension EventLoop {
     /// Connects to `host`:`port` (trying each resolved address) and wires the socket to a new
     /// protocol (asyncio's `create_connection`). Returns once `connectionMade` has run.
+    ///
+    /// With `ssl`, the connection speaks TLS: the handshake runs before `connectionMade`, the
+    /// certificate is checked against `serverHostname` (default: `host`), and a handshake
+    /// longer than `sslHandshakeTimeout` (60 s) fails with `ConnectionAbortedError`;
+    /// `sslShutdownTimeout` (30 s) bounds the wait for the peer's close_notify on close.
     nonisolated(nonsending) public func createConnection<P: BaseProtocol>(
-        _ makeProtocol: () -> P, host: String, port: Int
+        _ makeProtocol: () -> P, host: String, port: Int,
+        ssl: SSLContext? = nil, serverHostname: String? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (any Transport, P) {
+        let tls = try TLSOptions.client(ssl, serverHostname: serverHostname, host: host,
+                                        handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
         if !(0...65535).contains(port) { throw OverflowError(portFor: "connect") }
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue))
         var errors: [any Error] = []
         for info in infos {
             do {
-                return try await connect(info.family, info.address, makeProtocol)
+                return try await connect(info.family, info.address, makeProtocol, tls)
             } catch is CancelledError {
                 throw CancelledError()
             } catch {
@@ -33,10 +42,15 @@ extension EventLoop {
     }
 
     /// Wires an already connected stream socket to a new protocol (`create_connection(sock=...)`).
-    /// The descriptor is made non-blocking; the transport owns it from now on.
+    /// The descriptor is made non-blocking; the transport owns it from now on. With `ssl`,
+    /// `serverHostname` is required (there is no host to default to).
     nonisolated(nonsending) public func createConnection<P: BaseProtocol>(
-        _ makeProtocol: () -> P, socket fd: Int32
+        _ makeProtocol: () -> P, socket fd: Int32,
+        ssl: SSLContext? = nil, serverHostname: String? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (any Transport, P) {
+        let tls = try TLSOptions.client(ssl, serverHostname: serverHostname, host: nil,
+                                        handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         let protocolObject = makeProtocol()
         var peerStorage = sockaddr_storage()
@@ -45,9 +59,8 @@ extension EventLoop {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
         }
         adoptDescriptor(fd, .connection)
-        let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject,
-                                        peer: hasPeer ? SocketAddress(storage: peerStorage) : nil)
-        try await awaitConnectionMade(transport)
+        let transport = try await wireConnection(fd: fd, peer: hasPeer ? SocketAddress(storage: peerStorage) : nil,
+                                                 app: protocolObject, tls: tls)
         return (transport, protocolObject)
     }
 
@@ -55,39 +68,53 @@ extension EventLoop {
     /// is made non-blocking; the server owns it from now on.
     nonisolated(nonsending) public func createServer(
         _ makeProtocol: @escaping () -> any BaseProtocol, socket fd: Int32,
-        backlog: Int = 100, startServing: Bool = true
+        backlog: Int = 100, ssl: SSLContext? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil, startServing: Bool = true
     ) async throws -> Server {
+        let tls = try TLSOptions.server(ssl, handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         adoptDescriptor(fd, .listener)
-        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: makeProtocol)
+        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: serverFactory(makeProtocol, tls))
         if startServing { try server.startServing() }
         return server
     }
 
-    /// Connects to the Unix-domain socket at `path` (asyncio's `create_unix_connection`).
+    /// Connects to the Unix-domain socket at `path` (asyncio's `create_unix_connection`). With
+    /// `ssl`, `serverHostname` is required.
     nonisolated(nonsending) public func createUnixConnection<P: BaseProtocol>(
-        _ makeProtocol: () -> P, path: String
+        _ makeProtocol: () -> P, path: String,
+        ssl: SSLContext? = nil, serverHostname: String? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (any Transport, P) {
-        try await connect(AF_UNIX, .unix(path: path), makeProtocol)
+        let tls = try TLSOptions.client(ssl, serverHostname: serverHostname, host: nil,
+                                        handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
+        return try await connect(AF_UNIX, .unix(path: path), makeProtocol, tls)
+    }
+
+    /// The factory a server uses: with TLS, each connection gets the TLS layer around it.
+    func serverFactory(_ makeProtocol: @escaping () -> any BaseProtocol, _ tls: TLSOptions?) -> () -> any BaseProtocol {
+        tls?.serverFactory(loop: self, makeProtocol) ?? makeProtocol
     }
 
     /// Listens on the Unix-domain socket `path` (asyncio's `create_unix_server`). A stale
     /// socket file left at `path` is removed first.
     nonisolated(nonsending) public func createUnixServer(
         _ makeProtocol: @escaping () -> any BaseProtocol, path: String,
-        backlog: Int = 100, startServing: Bool = true
+        backlog: Int = 100, ssl: SSLContext? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil, startServing: Bool = true
     ) async throws -> Server {
+        let tls = try TLSOptions.server(ssl, handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
         var status = stat()
         if lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
         let fd = try listeningSocket(AF_UNIX, .unix(path: path), backlog: backlog, reuseAddress: false, reusePort: false)
-        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: makeProtocol)
+        let server = Server(loop: self, sockets: [fd], backlog: backlog, makeProtocol: serverFactory(makeProtocol, tls))
         if startServing { try server.startServing() }
         return server
     }
 
     /// Opens a non-blocking socket, connects it, and wires it to a new protocol.
     nonisolated(nonsending) private func connect<P: BaseProtocol>(
-        _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P
+        _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P, _ tls: TLSOptions?
     ) async throws -> (any Transport, P) {
         let fd = try openSocket(family, Int32(SOCK_STREAM.rawValue), .connection)
         do {
@@ -101,8 +128,7 @@ extension EventLoop {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
         let protocolObject = makeProtocol()
-        let transport = SocketTransport(loop: self, fd: fd, protocolObject: protocolObject, peer: address)
-        try await awaitConnectionMade(transport)
+        let transport = try await wireConnection(fd: fd, peer: address, app: protocolObject, tls: tls)
         return (transport, protocolObject)
     }
 
@@ -143,10 +169,17 @@ extension EventLoop {
     /// Listens on `host`:`port` (every resolved address; port 0 picks a free one) and makes a
     /// protocol for each connection (asyncio's `create_server`). Starts serving at once unless
     /// `startServing` is false.
+    ///
+    /// With `ssl` (a server context with its certificate loaded), every connection speaks TLS:
+    /// the protocol's `connectionMade` runs after the handshake; a client whose handshake fails
+    /// or takes longer than `sslHandshakeTimeout` (60 s) is dropped, quietly as in asyncio (the
+    /// debug mode logs it), and the server goes on.
     nonisolated(nonsending) public func createServer(
         _ makeProtocol: @escaping () -> any BaseProtocol, host: String?, port: Int,
-        backlog: Int = 100, reuseAddress: Bool = true, reusePort: Bool = false, startServing: Bool = true
+        backlog: Int = 100, ssl: SSLContext? = nil, reuseAddress: Bool = true, reusePort: Bool = false,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil, startServing: Bool = true
     ) async throws -> Server {
+        let tls = try TLSOptions.server(ssl, handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
         if !(0...65535).contains(port) { throw OverflowError(portFor: "bind") }
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue), flags: AI_PASSIVE)
         var sockets: [Int32] = []
@@ -159,7 +192,7 @@ extension EventLoop {
             for fd in sockets { closeDescriptor(fd) }
             throw error
         }
-        let server = Server(loop: self, sockets: sockets, backlog: backlog, makeProtocol: makeProtocol)
+        let server = Server(loop: self, sockets: sockets, backlog: backlog, makeProtocol: serverFactory(makeProtocol, tls))
         if startServing { try server.startServing() }
         return server
     }

@@ -56,8 +56,9 @@ public protocol Transport: AnyObject {
     func write(_ data: [UInt8]) throws
     /// Queues several buffers.
     func writelines(_ chunks: [[UInt8]]) throws
-    /// Closes the sending side once the buffer is sent (half close).
-    func writeEOF()
+    /// Closes the sending side once the buffer is sent (half close). A TLS transport throws:
+    /// TLS has no half close (Python's NotImplementedError "SSL doesn't support half-closes").
+    func writeEOF() throws
     /// True when `writeEOF` is supported.
     func canWriteEOF() -> Bool
     /// Closes after the buffer is sent; `connectionLost(nil)` follows.
@@ -76,7 +77,8 @@ public protocol Transport: AnyObject {
     func getWriteBufferSize() -> Int
     /// Sets the flow-control marks (asyncio: high 64 KiB, low = high / 4).
     func setWriteBufferLimits(high: Int?, low: Int?)
-    /// Extra information: "peername", "sockname", "socket" (the descriptor).
+    /// Extra information: "peername", "sockname", "socket" (the descriptor); over TLS also
+    /// "sslcontext", "ssl_object", "peercert", "cipher".
     func getExtraInfo(_ name: String) -> Any?
 }
 

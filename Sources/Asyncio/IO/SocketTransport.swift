@@ -204,6 +204,18 @@ final class SocketTransport: Transport, @unchecked Sendable {
         }
     }
 
+    /// Hands the connection to another protocol (asyncio's `set_protocol`; `startTLS` puts the
+    /// TLS layer in between). Its callbacks get what arrives from now on.
+    func setProtocol(_ newProtocol: any BaseProtocol) {
+        if lost { return }
+        protocolObject = newProtocol
+        streamProtocol = newProtocol as? any ConnectionProtocol
+        bufferedProtocol = newProtocol as? any BufferedProtocol
+    }
+
+    /// The protocol the transport talks to (asyncio's `get_protocol`).
+    func getProtocol() -> (any BaseProtocol)? { protocolObject }
+
     func writeEOF() {
         if closing || eofRequested { return }
         eofRequested = true
@@ -264,7 +276,8 @@ final class SocketTransport: Transport, @unchecked Sendable {
         forceClose(error)
     }
 
-    private func forceClose(_ error: (any Error)?) {
+    /// Closes at once, dropping the buffer; the protocol's `connectionLost` gets `error`.
+    func forceClose(_ error: (any Error)?) {
         if lost { return }
         if pending > 0 {
             buffer.removeAll()

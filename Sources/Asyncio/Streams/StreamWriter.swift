@@ -85,8 +85,17 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
 /// The connection was lost while writing (Python's ConnectionResetError('Connection lost')).
 public struct ConnectionResetError: Error, Equatable, CustomStringConvertible, Sendable {
-    public init() {}
-    public var description: String { "Connection lost" }
+    public let message: String
+    public init(_ message: String = "Connection lost") { self.message = message }
+    public var description: String { message }
+}
+
+/// The connection was aborted by this side (Python's ConnectionAbortedError), e.g. "SSL
+/// handshake is taking longer than 60.0 seconds: aborting the connection".
+public struct ConnectionAbortedError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// The writing side of a stream connection (asyncio.StreamWriter). Owned by the loop thread.
@@ -106,8 +115,8 @@ public final class StreamWriter: @unchecked Sendable {
     public func write(_ data: [UInt8]) throws { try transport.write(data) }
     /// Queues several buffers.
     public func writelines(_ chunks: [[UInt8]]) throws { try transport.writelines(chunks) }
-    /// Closes the writing side after the buffer is sent.
-    public func writeEOF() { transport.writeEOF() }
+    /// Closes the writing side after the buffer is sent (throws over TLS, which has no half close).
+    public func writeEOF() throws { try transport.writeEOF() }
     /// True when `writeEOF` is supported.
     public func canWriteEOF() -> Bool { transport.canWriteEOF() }
     /// Closes the connection after the buffer is sent.
@@ -134,32 +143,43 @@ public final class StreamWriter: @unchecked Sendable {
 
 extension asyncio {
     /// Connects to `host`:`port` and returns a reader and a writer (asyncio.open_connection).
+    /// `ssl` and the TLS arguments are `createConnection`'s.
     nonisolated(nonsending) public static func openConnection(
-        host: String, port: Int, limit: Int = StreamReader.defaultLimit
+        host: String, port: Int, limit: Int = StreamReader.defaultLimit,
+        ssl: SSLContext? = nil, serverHostname: String? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (StreamReader, StreamWriter) {
         let loop = try getRunningLoop()
         let reader = StreamReader(limit: limit)
-        let (transport, protocolObject) = try await loop.createConnection({ StreamProtocol(reader: reader, loop: loop) }, host: host, port: port)
+        let (transport, protocolObject) = try await loop.createConnection(
+            { StreamProtocol(reader: reader, loop: loop) }, host: host, port: port, ssl: ssl, serverHostname: serverHostname,
+            sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout)
         return (reader, StreamWriter(transport: transport, protocolObject: protocolObject, reader: reader))
     }
 
     /// Connects to the Unix-domain socket at `path` (asyncio.open_unix_connection).
     nonisolated(nonsending) public static func openUnixConnection(
-        path: String, limit: Int = StreamReader.defaultLimit
+        path: String, limit: Int = StreamReader.defaultLimit,
+        ssl: SSLContext? = nil, serverHostname: String? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (StreamReader, StreamWriter) {
         let loop = try getRunningLoop()
         let reader = StreamReader(limit: limit)
-        let (transport, protocolObject) = try await loop.createUnixConnection({ StreamProtocol(reader: reader, loop: loop) }, path: path)
+        let (transport, protocolObject) = try await loop.createUnixConnection(
+            { StreamProtocol(reader: reader, loop: loop) }, path: path, ssl: ssl, serverHostname: serverHostname,
+            sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout)
         return (reader, StreamWriter(transport: transport, protocolObject: protocolObject, reader: reader))
     }
 
     /// Serves the Unix-domain socket `path`, a task per connection (asyncio.start_unix_server).
     nonisolated(nonsending) public static func startUnixServer(
         _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void,
-        path: String, limit: Int = StreamReader.defaultLimit, backlog: Int = 100
+        path: String, limit: Int = StreamReader.defaultLimit, backlog: Int = 100, ssl: SSLContext? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> Server {
         let loop = try getRunningLoop()
-        return try await loop.createUnixServer(streamProtocolFactory(loop, limit, clientConnected), path: path, backlog: backlog)
+        return try await loop.createUnixServer(streamProtocolFactory(loop, limit, clientConnected), path: path, backlog: backlog,
+                                               ssl: ssl, sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout)
     }
 
     /// Makes the protocol of each stream connection: a reader, and a task running the handler.
@@ -183,12 +203,14 @@ extension asyncio {
     }
 
     /// Serves `host`:`port`, calling `clientConnected` in a new task for each connection
-    /// (asyncio.start_server).
+    /// (asyncio.start_server); with `ssl`, after each connection's TLS handshake.
     nonisolated(nonsending) public static func startServer(
         _ clientConnected: @escaping @Sendable (StreamReader, StreamWriter) async throws -> Void,
-        host: String?, port: Int, limit: Int = StreamReader.defaultLimit, backlog: Int = 100
+        host: String?, port: Int, limit: Int = StreamReader.defaultLimit, backlog: Int = 100, ssl: SSLContext? = nil,
+        sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> Server {
         let loop = try getRunningLoop()
-        return try await loop.createServer(streamProtocolFactory(loop, limit, clientConnected), host: host, port: port, backlog: backlog)
+        return try await loop.createServer(streamProtocolFactory(loop, limit, clientConnected), host: host, port: port, backlog: backlog,
+                                           ssl: ssl, sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout)
     }
 }

@@ -77,6 +77,9 @@ public final class SSLObject: @unchecked Sendable {
     /// The peer closed the TCP stream: no more records will come.
     func feedEOF() { _ = asyncio_bio_set_mem_eof_return(incoming, 0) }
 
+    /// Bytes of records from the peer not yet taken in by OpenSSL.
+    var incomingCount: Int { asyncio_bio_pending(incoming) }
+
     /// Bytes of records waiting to go to the peer.
     var outgoingCount: Int { asyncio_bio_pending(outgoing) }
 

@@ -29,6 +29,8 @@ final class SocketTransport: Transport, @unchecked Sendable {
     weak var server: Server?
 
     private let isSocket: Bool
+    /// True for a socket (not a pipe end): what `startTLS` can upgrade.
+    var isSocketTransport: Bool { isSocket }
     private let reads: Bool
 
     init(loop: EventLoop, fd: Int32, protocolObject: any BaseProtocol, peer: SocketAddress?,

@@ -19,6 +19,8 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
     let reader: StreamReader
     let loop: EventLoop
     private var onConnect: ((StreamReader, StreamWriter) -> Void)?
+    /// True for the server side of a `startServer` connection (`startTLS` upgrades as a server).
+    let isServerSide: Bool
     /// The server side's writer, handed to the handler; dropped when the connection is lost.
     private(set) var writer: StreamWriter?
     private var paused = false
@@ -30,11 +32,16 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
         self.reader = reader
         self.loop = loop
         self.onConnect = onConnect
+        isServerSide = onConnect != nil
         closed = loop.createFuture(of: Void.self)
     }
 
+    /// True when the connection speaks TLS (which has no half-open state).
+    var overSSL = false
+
     func connectionMade(_ transport: any Transport) {
         reader.setTransport(transport)
+        overSSL = transport is SSLTransport
         guard let onConnect else { return }   // a client: openConnection makes the writer
         self.onConnect = nil
         let writer = StreamWriter(transport: transport, protocolObject: self, reader: reader)
@@ -46,7 +53,7 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
     func eofReceived() -> Bool {
         reader.feedEOF()
-        return true    // keep the connection half open: the writer may still write
+        return !overSSL    // keep a plain connection half open: the writer may still write
     }
 
     func connectionLost(_ error: (any Error)?) {
@@ -100,8 +107,8 @@ public struct ConnectionAbortedError: Error, Equatable, CustomStringConvertible,
 
 /// The writing side of a stream connection (asyncio.StreamWriter). Owned by the loop thread.
 public final class StreamWriter: @unchecked Sendable {
-    /// The transport underneath.
-    public let transport: any Transport
+    /// The transport underneath (the TLS transport after `startTLS`).
+    public private(set) var transport: any Transport
     let protocolObject: StreamProtocol
     private let reader: StreamReader?
 
@@ -109,6 +116,13 @@ public final class StreamWriter: @unchecked Sendable {
         self.transport = transport
         self.protocolObject = protocolObject
         self.reader = reader
+    }
+
+    /// Goes on over `newTransport` (after `startTLS`): the reader pauses and resumes it too.
+    func replaceTransport(_ newTransport: any Transport) {
+        transport = newTransport
+        reader?.setTransport(newTransport)
+        protocolObject.overSSL = newTransport is SSLTransport
     }
 
     /// Queues `data`; never blocks (call `drain()` to apply flow control).

@@ -109,6 +109,36 @@ struct TLSFixtures {
         #expect(reported.messages.isEmpty)
     } }
 
+    /// Mutual TLS on our server: a client certificate signed by the CA is seen by the handler;
+    /// a client without one is refused with TLS 1.3's alert, and the server goes on.
+    @Test(.timeLimit(.minutes(1))) func mutualTLSWithAndWithoutAClientCertificate() throws { try withLeakChecks { loop, _ in
+        let server = try fixtures.server()
+        try server.loadVerifyLocations(cafile: fixtures.certificates.caFile)
+        try server.setVerifyMode(.required)
+        let withCertificate = try fixtures.client()
+        try withCertificate.loadCertChain(certfile: fixtures.certificates.clientCert, keyfile: fixtures.certificates.clientKey)
+        let replies = try loop.runUntilComplete { () async throws -> [String] in
+            let listener = try await asyncio.startServer({ reader, writer in
+                _ = try await reader.readline()
+                let subject = (writer.getExtraInfo("peercert") as? PeerCertificate)?.subject.last?.first?.value ?? "-"
+                try writer.write(Array("hello \(subject)\n".utf8))
+                writer.close()
+            }, host: "127.0.0.1", port: 0, ssl: server)
+            var replies: [String] = []
+            for client in [withCertificate, try fixtures.client()] {
+                let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: listener.addresses[0].port!, ssl: client, serverHostname: "localhost")
+                try writer.write(Array("hi\n".utf8))
+                do { replies.append(String(decoding: try await reader.readline(), as: UTF8.self)) } catch { replies.append("\(type(of: error)): \(error)") }
+                writer.close()
+                try? await writer.waitClosed()
+            }
+            listener.close()
+            try await listener.waitClosed()
+            return replies
+        }
+        #expect(replies == ["hello asyncio test client\n", "SSLError: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required"])
+    } }
+
     @Test(.timeLimit(.minutes(1))) func aStalledHandshakeTimesOutOnTheVirtualClock() throws {
         try withLeakChecks(clock: VirtualClock()) { loop, _ in
             let (message, elapsed) = try loop.runUntilComplete { () async throws -> (String, Double) in

@@ -47,6 +47,8 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
     private(set) var state = SSLProtocolState.unwrapped
     private var appState = AppProtocolState.initial
     private var connectionLostCount = 0
+    /// True under `startTLS`: the app protocol was connected before the TLS layer came.
+    private let appConnectedBefore: Bool
     private var eofArrived = false
 
     private var writeBacklog: [[UInt8]] = []
@@ -71,6 +73,7 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         self.waiter = waiter
         sslObject = try SSLObject(context: context, serverSide: serverSide,
                                   serverHostname: serverSide ? nil : serverHostname)
+        appConnectedBefore = !callConnectionMade
         if !callConnectionMade { appState = .connectionMade }
         appTransportStorage = SSLTransport(self)
     }
@@ -110,7 +113,9 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         _ = sslObject.takeOutgoing()
         connectionLostCount += 1
         appTransportStorage?.closed = true
-        if state != .doHandshake, appState == .connectionMade || appState == .eof, let app = appProtocol {
+        // An app protocol that was connected before (startTLS) hears of the end even when the
+        // handshake did not finish: it holds its writer until then (asyncio relies on its GC).
+        if state != .doHandshake || appConnectedBefore, appState == .connectionMade || appState == .eof, let app = appProtocol {
             appState = .connectionLost
             loop.scheduleInternal { try app.connectionLost(error) }
         }

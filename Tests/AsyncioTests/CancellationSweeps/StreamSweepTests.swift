@@ -5,8 +5,9 @@ import Foundation
 import Testing
 
 @Suite struct StreamSweepTests {
-    /// A server that writes `chunks` one iteration apart to each client, then closes; tracked.
-    static func feeder(_ run: SweepRun, _ chunks: [String]) async throws -> Int {
+    /// A server (over TLS with `ssl`) that writes `chunks` one iteration apart to each client,
+    /// then closes; tracked.
+    static func feeder(_ run: SweepRun, _ chunks: [String], ssl: SSLContext? = nil) async throws -> Int {
         run.adopt(try await asyncio.startServer({ _, writer in
             for chunk in chunks {
                 try writer.write(Array(chunk.utf8))
@@ -14,7 +15,7 @@ import Testing
                 try await asyncio.sleep(0.001)
             }
             writer.close()
-        }, host: "127.0.0.1", port: 0))
+        }, host: "127.0.0.1", port: 0, ssl: ssl))
     }
 
     /// Connects, tracks the client's objects, and closes the connection at teardown.

@@ -9,16 +9,8 @@ import Testing
 
     init() throws { fixtures = try TLSFixtures() }
 
-    /// A TLS server that writes `chunks` one iteration apart to each client, then closes.
     func feeder(_ run: SweepRun, _ chunks: [String]) async throws -> Int {
-        run.adopt(try await asyncio.startServer({ _, writer in
-            for chunk in chunks {
-                try writer.write(Array(chunk.utf8))
-                try await writer.drain()
-                try await asyncio.sleep(0.001)
-            }
-            writer.close()
-        }, host: "127.0.0.1", port: 0, ssl: try fixtures.server()))
+        try await StreamSweepTests.feeder(run, chunks, ssl: try fixtures.server())
     }
 
     func connect(_ run: SweepRun, _ port: Int) async throws -> (StreamReader, StreamWriter) {

@@ -3,6 +3,7 @@
 @testable import Asyncio
 import AsyncioTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// A CPython asyncio TLS server: answers one line per connection with what it saw (SNI, ALPN,
@@ -233,4 +234,79 @@ asyncio.run(main())
         } }
         #expect(lines == ["220 ready\n", "220 go ahead\n", "250 TLSv1.3 EHLO secure\n"])
     }
+}
+
+/// nginx (Debian's) serving HTTPS on a loopback port, with a configuration the test writes.
+@Suite(.enabled(if: TestCertificates.shared != nil && onPath("nginx")), .timeLimit(.minutes(1))) struct NginxTLSTests {
+    @Test func ourClientFetchesFromNginxOverTLS() throws {
+        let fixtures = try TLSFixtures()
+        let certificates = fixtures.certificates
+        let folder = certificates.folder + "/nginx-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = try freePort()
+        let configuration = """
+        daemon off;
+        master_process off;
+        error_log \(folder)/error.log;
+        pid \(folder)/nginx.pid;
+        events {}
+        http {
+            access_log off;
+            client_body_temp_path \(folder)/body;
+            proxy_temp_path \(folder)/proxy;
+            fastcgi_temp_path \(folder)/fastcgi;
+            uwsgi_temp_path \(folder)/uwsgi;
+            scgi_temp_path \(folder)/scgi;
+            server {
+                listen 127.0.0.1:\(port) ssl;
+                server_name localhost;
+                ssl_certificate \(certificates.serverCert);
+                ssl_certificate_key \(certificates.serverKey);
+                ssl_protocols TLSv1.2 TLSv1.3;   # 1.22 offers no TLS 1.3 by default
+                location / {
+                    default_type text/plain;
+                    return 200 "nginx sni=$ssl_server_name alpn=$ssl_alpn_protocol protocol=$ssl_protocol uri=$request_uri\\n";
+                }
+            }
+        }
+        """
+        try configuration.write(toFile: "\(folder)/nginx.conf", atomically: true, encoding: .utf8)
+        let nginx = try PeerProcess("nginx", ["-c", "\(folder)/nginx.conf", "-e", "\(folder)/error.log"])
+        defer { nginx.stop() }
+        let client = try fixtures.client()
+        try client.setAlpnProtocols(["http/1.1"])
+        let response = try withLeakChecks { loop, _ in try loop.runUntilComplete { () async throws -> String in
+            var connection: (StreamReader, StreamWriter)?
+            for _ in 0..<200 where connection == nil {   // until nginx listens
+                do {
+                    connection = try await asyncio.openConnection(host: "127.0.0.1", port: port, ssl: client, serverHostname: "localhost")
+                } catch is OSError {
+                    try await asyncio.sleep(0.02)
+                }
+            }
+            let (reader, writer) = try #require(connection)
+            try writer.write(Array("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+            let response = String(decoding: try await reader.read(-1), as: UTF8.self)
+            writer.close()
+            try await writer.waitClosed()
+            return response
+        } }
+        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(response)")
+        #expect(response.hasSuffix("\r\n\r\nnginx sni=localhost alpn=http/1.1 protocol=TLSv1.3 uri=/hello\n"), "\(response)")
+    }
+}
+
+/// A loopback TCP port that was free a moment ago.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard bound == 0 else { throw PeerError("bind failed: \(errno)") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

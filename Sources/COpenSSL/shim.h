@@ -36,6 +36,7 @@ static inline int asyncio_ssl_verify_fail_if_no_peer_cert(void) { return SSL_VER
 static inline uint64_t asyncio_ssl_default_options(void) {
     return SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION;
 }
+static inline uint64_t asyncio_ssl_op_no_renegotiation(void) { return SSL_OP_NO_RENEGOTIATION; }
 static inline long asyncio_ssl_default_modes(void) {
     return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS;
 }

@@ -411,27 +411,18 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
     /// Decrypts everything that arrived into one array (sized by what arrived: plaintext is
     /// never longer than its records) and hands it over in one `dataReceived`.
     private func readCopied() throws {
-        var data: [UInt8] = []
+        let room = min(sslObject.incomingCount + sslObject.pendingBytes(), Self.maxSize)
+        if room <= 0 { return }
         var closed = false
-        while data.count < Self.maxSize {
-            let room = min(sslObject.incomingCount + sslObject.pendingBytes(), Self.maxSize - data.count)
-            if room <= 0 { break }
-            var outcome = SSLObject.ReadOutcome.wantRead
-            if data.isEmpty {
-                data = try [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
-                    outcome = try sslObject.read(into: UnsafeMutableRawBufferPointer(buffer))
-                    if case .bytes(let count) = outcome { initialized = count }
+        let data = try [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            while initialized < room {   // one record per read
+                switch try sslObject.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...])) {
+                case .bytes(let count): initialized += count
+                case .wantRead: return
+                case .closed: closed = true; return
                 }
-            } else {
-                let start = data.count
-                data.append(contentsOf: repeatElement(0, count: room))
-                outcome = try data.withUnsafeMutableBytes { try sslObject.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
-                let got: Int = if case .bytes(let count) = outcome { count } else { 0 }
-                data.removeLast(room - got)
             }
-            if case .closed = outcome { closed = true }
-            if case .bytes = outcome { continue }
-            break
         }
         if !data.isEmpty, let stream = appProtocol as? any ConnectionProtocol { try stream.dataReceived(data) }
         if closed {

@@ -19,3 +19,14 @@ start_server() {
     server_port=${line#ready }
     server_pid=$SERVER_PID
 }
+
+# make_certs DIR: a CA (DIR/ca.pem) and a certificate for localhost signed by it
+# (DIR/server.pem, DIR/server.key), EC P-256, made with the openssl command.
+make_certs() {
+    (cd "$1"
+     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
+         -subj "/CN=bench CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+     openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+     printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > ext
+     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 1 -out server.pem -days 2 -extfile ext 2>/dev/null)
+}

@@ -4,6 +4,9 @@
 # Server pinned to CPU 1, wrk (one thread, CONNS connections) to CPU 0. Prints req/s (median of
 # RUNS), p99 latency, server CPU per request, and ratios. Results also go to
 # results/<date>-<host>-http.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
+# TLS=1: HTTPS (TLS 1.3, the system OpenSSL for this library, CPython and wrk) against uvloop and
+# asyncio with the ssl module (Hummingbird has no TLS without another package: left out);
+# results go to results/<date>-<host>-https.md.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
@@ -17,15 +20,24 @@ bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
 servers=("swift-protocol|$bin/HTTPServer" "hummingbird|$bin/HummingbirdServer"
          "uvloop-httptools|python3 python/http_server.py uvloop" "asyncio-httptools|python3 python/http_server.py asyncio")
+scheme=http; suffix=-http; heading="HTTP/1.1 keep-alive hello world"
+if [ "${TLS:-0}" = 1 ]; then
+    certs=$(mktemp -d); trap 'rm -rf "$certs"' EXIT
+    make_certs "$certs"
+    tls="$certs/server.pem $certs/server.key"
+    servers=("swift-protocol|$bin/HTTPServer $tls" "uvloop-httptools|python3 python/http_server.py uvloop $tls"
+             "asyncio-httptools|python3 python/http_server.py asyncio $tls")
+    scheme=https; suffix=-https; heading="HTTPS (TLS 1.3) keep-alive hello world"
+fi
 raw=$(mktemp)
 for entry in "${servers[@]}"; do
     name=${entry%%|*}; command=${entry#*|}
     for ((i = 0; i < runs; i++)); do
         start_server $command
         port=$server_port; pid=$server_pid
-        curl -sf "http://127.0.0.1:$port/" >/dev/null  # answers before the clock starts
+        curl -sfk "$scheme://127.0.0.1:$port/" >/dev/null  # answers before the clock starts
         before=$(awk '{print $14 + $15}' /proc/$pid/stat)
-        out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$port/")
+        out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${duration}s" --latency "$scheme://127.0.0.1:$port/")
         after=$(awk '{print $14 + $15}' /proc/$pid/stat)
         kill "$pid"; wait "$pid" 2>/dev/null || true
         requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -46,7 +58,7 @@ for line in open(sys.argv[1]):
     name, requests, seconds, p99, ticks, errors = line.split()
     requests, seconds = int(requests), float(seconds.rstrip("s"))
     rows[name].append((requests / seconds, ms(p99), int(ticks) / tick / max(requests, 1) * 1e6, errors))
-names = ["swift-protocol", "hummingbird", "uvloop-httptools", "asyncio-httptools"]
+names = [name for name in ["swift-protocol", "hummingbird", "uvloop-httptools", "asyncio-httptools"] if name in rows]
 print("| server | req/s (median, min-max) | p99 ms | server CPU us/req | swift vs this |")
 print("|---|---|---|---|---|")
 ours = statistics.median(r[0] for r in rows["swift-protocol"])
@@ -60,4 +72,4 @@ for name in names:
 PY
 )
 rm -f "$raw"
-publish "-http" "HTTP/1.1 keep-alive hello world, wrk -t1 -c$conns, ${duration}s per run, median of $runs" "$table"
+publish "$suffix" "$heading, wrk -t1 -c$conns, ${duration}s per run, median of $runs" "$table"

@@ -1,8 +1,10 @@
-"""The echo server of the macro benchmark on CPython: `echo_server.py {asyncio,uvloop} {streams,protocol}`.
+"""The echo server of the macro benchmark on CPython: `echo_server.py {asyncio,uvloop} {streams,protocol} [CERT KEY]`.
+
+With a certificate and key it serves TLS (the ssl module, on the same system OpenSSL).
 
 Listens on 127.0.0.1 with a free port, prints "ready PORT", and echoes until killed.
 """
-import asyncio, sys
+import asyncio, ssl, sys
 
 class Echo(asyncio.Protocol):
     def connection_made(self, transport):
@@ -19,12 +21,12 @@ async def handle(reader, writer):
         await writer.drain()
     writer.close()
 
-async def main(api):
+async def main(api, context):
     loop = asyncio.get_running_loop()
     if api == "protocol":
-        server = await loop.create_server(Echo, "127.0.0.1", 0)
+        server = await loop.create_server(Echo, "127.0.0.1", 0, ssl=context)
     else:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
     print("ready", server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
@@ -32,4 +34,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "uvloop":
         import uvloop
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    asyncio.run(main(sys.argv[2]))
+    context = None
+    if len(sys.argv) >= 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+    asyncio.run(main(sys.argv[2], context))

@@ -1,4 +1,4 @@
-"""The uvloop + httptools peer of the HTTP benchmark: `http_server.py {uvloop,asyncio}`.
+"""The uvloop + httptools peer of the HTTP benchmark: `http_server.py {uvloop,asyncio} [CERT KEY]` (HTTPS with a certificate and key).
 
 Listens on 127.0.0.1 with a free port, prints "ready PORT", and answers every request with the
 same hello-world response (keep-alive, pipelining in order) until killed.
@@ -30,12 +30,17 @@ class HelloHTTP(asyncio.Protocol):
 
 async def main():
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(HelloHTTP, "127.0.0.1", 0, backlog=1024)
+    context = None
+    if len(sys.argv) >= 4:   # http_server.py LOOP CERT KEY: HTTPS
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server = await loop.create_server(HelloHTTP, "127.0.0.1", 0, backlog=1024, ssl=context)
     print("ready", server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["uvloop"]:
+    if sys.argv[1] == "uvloop":
         import uvloop
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.run(main())

@@ -1,5 +1,6 @@
-// The echo server of the macro benchmark on this library: `EchoServer streams|protocol`.
-// Listens on 127.0.0.1 with a free port, prints "ready PORT", and echoes until killed.
+// The echo server of the macro benchmark on this library: `EchoServer streams|protocol [CERT KEY]`
+// (with a certificate and key: over TLS). Listens on 127.0.0.1 with a free port, prints
+// "ready PORT", and echoes until killed.
 import Asyncio
 import Glibc
 
@@ -11,11 +12,18 @@ final class Echo: ConnectionProtocol {
 }
 
 let mode = CommandLine.arguments.dropFirst().first ?? "streams"
+let tls: SSLContext? = try {
+    let arguments = CommandLine.arguments
+    guard arguments.count >= 4 else { return nil }
+    let context = try SSLContext(.server)
+    try context.loadCertChain(certfile: arguments[2], keyfile: arguments[3])
+    return context
+}()
 try asyncio.run {
     let loop = try asyncio.getRunningLoop()
     let server: Server
     if mode == "protocol" {
-        server = try await loop.createServer({ Echo() }, host: "127.0.0.1", port: 0)
+        server = try await loop.createServer({ Echo() }, host: "127.0.0.1", port: 0, ssl: tls)
     } else {
         server = try await asyncio.startServer({ reader, writer in
             while true {
@@ -25,7 +33,7 @@ try asyncio.run {
                 try await writer.drain()
             }
             writer.close()
-        }, host: "127.0.0.1", port: 0)
+        }, host: "127.0.0.1", port: 0, ssl: tls)
     }
     print("ready \(server.addresses[0].port!)")
     fflush(nil)

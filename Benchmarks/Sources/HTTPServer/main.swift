@@ -97,9 +97,18 @@ final class HelloHTTP: ConnectionProtocol {
     }
 }
 
+/// `HTTPServer CERT KEY` serves HTTPS.
+let tls: SSLContext? = try {
+    let arguments = CommandLine.arguments
+    guard arguments.count >= 3 else { return nil }
+    let context = try SSLContext(.server)
+    try context.loadCertChain(certfile: arguments[1], keyfile: arguments[2])
+    return context
+}()
+
 try asyncio.run {
     let loop = try asyncio.getRunningLoop()
-    let server = try await loop.createServer({ HelloHTTP() }, host: "127.0.0.1", port: 0, backlog: 1024)
+    let server = try await loop.createServer({ HelloHTTP() }, host: "127.0.0.1", port: 0, backlog: 1024, ssl: tls)
     print("ready \(server.addresses[0].port!)")
     fflush(nil)
     try await server.serveForever()

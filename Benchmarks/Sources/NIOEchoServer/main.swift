@@ -1,6 +1,8 @@
-// The SwiftNIO peer of the echo benchmark: one event loop thread, echo handler, "ready PORT".
+// The SwiftNIO peer of the echo benchmark: one event loop thread, echo handler, "ready PORT";
+// `NIOEchoServer CERT KEY` serves TLS through NIOSSL (BoringSSL inside swift-nio-ssl).
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Glibc
 
 final class EchoHandler: ChannelInboundHandler {
@@ -16,6 +18,12 @@ final class EchoHandler: ChannelInboundHandler {
     }
 }
 
+let arguments = CommandLine.arguments
+let tls: NIOSSLContext? = arguments.count >= 3
+    ? try NIOSSLContext(configuration: .makeServerConfiguration(
+        certificateChain: try NIOSSLCertificate.fromPEMFile(arguments[1]).map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: arguments[2], format: .pem))))
+    : nil
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let bootstrap = ServerBootstrap(group: group)
     .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -23,6 +31,7 @@ let bootstrap = ServerBootstrap(group: group)
     .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
+            if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
             try channel.pipeline.syncOperations.addHandler(EchoHandler())
         }
     }

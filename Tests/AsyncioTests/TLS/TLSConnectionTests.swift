@@ -109,6 +109,40 @@ struct TLSFixtures {
         #expect(reported.messages.isEmpty)
     } }
 
+    /// TLS over a Unix-domain socket and over an already connected socket (`socket:`).
+    @Test(.timeLimit(.minutes(1))) func unixSocketsAndConnectedSocketsSpeakTLSToo() throws { try withLeakChecks { loop, _ in
+        let path = NSTemporaryDirectory() + "asyncio-tls-\(getpid())-\(UUID().uuidString.prefix(8)).sock"
+        defer { unlink(path) }
+        let (server, client) = (try fixtures.server(), try fixtures.client())
+        let replies = try loop.runUntilComplete { () async throws -> [String] in
+            let unixServer = try await asyncio.startUnixServer(tlsEchoHandler, path: path, ssl: server)
+            let (reader, writer) = try await asyncio.openUnixConnection(path: path, ssl: client, serverHostname: "localhost")
+            try writer.write(Array("over unix\n".utf8))
+            var replies = [String(decoding: try await reader.readline(), as: UTF8.self)]
+            writer.close()
+            try await writer.waitClosed()
+            unixServer.close()
+            try await unixServer.waitClosed()
+            let tcpServer = try await asyncio.startServer(tlsEchoHandler, host: "127.0.0.1", port: 0, ssl: server)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try await loop.sockConnect(fd, tcpServer.addresses[0])
+            let recorder = ChunkRecorder(loop: loop)
+            let (transport, _) = try await loop.createConnection({ recorder }, socket: fd, ssl: client, serverHostname: "localhost")
+            try transport.write(Array("over a socket\n".utf8))
+            while recorder.chunks.joined().count < 19 { try await asyncio.sleep(0.001) }
+            replies.append(String(decoding: recorder.chunks.joined(), as: UTF8.self))
+            transport.close()
+            try await recorder.ended.value
+            tcpServer.close()
+            try await tcpServer.waitClosed()
+            // The TLS layer tells the handler's protocol of the end with call_soon, as asyncio:
+            // its handler task ends an iteration or two after the server's connection is gone.
+            for _ in 0..<3 { try await asyncio.sleep(0) }
+            return replies
+        }
+        #expect(replies == ["echo:over unix\n", "echo:over a socket\n"])
+    } }
+
     /// Mutual TLS on our server: a client certificate signed by the CA is seen by the handler;
     /// a client without one is refused with TLS 1.3's alert, and the server goes on.
     @Test(.timeLimit(.minutes(1))) func mutualTLSWithAndWithoutAClientCertificate() throws { try withLeakChecks { loop, _ in

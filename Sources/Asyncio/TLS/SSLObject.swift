@@ -96,7 +96,7 @@ public final class SSLObject: @unchecked Sendable {
 
     /// Drives the handshake: true once it is complete, false while it needs more records.
     func doHandshake() throws -> Bool {
-        ERR_clear_error()
+        clearStaleErrors()
         let result = SSL_do_handshake(ssl)
         if result == 1 { return true }
         if let error = failure(result) { throw error }
@@ -105,7 +105,7 @@ public final class SSLObject: @unchecked Sendable {
 
     /// Decrypts application data into `buffer`.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadOutcome {
-        ERR_clear_error()
+        clearStaleErrors()
         var count = 0
         if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .bytes(count) }
         if SSL_get_error(ssl, 0) == SSL_ERROR_ZERO_RETURN { return .closed }
@@ -116,7 +116,7 @@ public final class SSLObject: @unchecked Sendable {
     /// Encrypts `data`; returns how much was taken (all of it, or 0 while OpenSSL needs records).
     func write(_ data: UnsafeRawBufferPointer) throws -> Int {
         guard let base = data.baseAddress, data.count > 0 else { return 0 }
-        ERR_clear_error()
+        clearStaleErrors()
         var count = 0
         if SSL_write_ex(ssl, base, data.count, &count) == 1 { return count }
         if let error = failure(0) { throw error }
@@ -125,12 +125,19 @@ public final class SSLObject: @unchecked Sendable {
 
     /// Sends close_notify (once) and reports whether the peer's close_notify came too.
     func shutdown() throws -> Bool {
-        ERR_clear_error()
+        clearStaleErrors()
         let result = SSL_shutdown(ssl)
         if result == 1 { return true }
         if result == 0 { return false }
         if let error = failure(result) { throw error }
         return false
+    }
+
+    /// SSL_get_error reads the thread's error queue, so it must be empty before a call; it
+    /// nearly always is (a failure clears it), and looking is cheaper than clearing.
+    @inline(__always)
+    private func clearStaleErrors() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
     }
 
     /// Decrypted bytes ready to read without more records.

@@ -36,7 +36,14 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
     let loop: EventLoop
     let sslObject: SSLObject
     private(set) var transport: SocketTransport?
-    private(set) var appProtocol: (any BaseProtocol)?
+    private(set) var appProtocol: (any BaseProtocol)? {
+        didSet {   // its kind, looked up once rather than per read
+            streamApp = appProtocol as? any ConnectionProtocol
+            bufferedApp = appProtocol as? any BufferedProtocol
+        }
+    }
+    private var streamApp: (any ConnectionProtocol)?
+    private var bufferedApp: (any BufferedProtocol)?
     private var appTransportStorage: SSLTransport?
     private var waiter: Future<Void>?
     private let handshakeTimeout: Double
@@ -70,6 +77,8 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         self.shutdownTimeout = try Self.checkedTimeout(shutdownTimeout, "ssl_shutdown_timeout", default: 30)
         self.loop = loop
         self.appProtocol = appProtocol
+        streamApp = appProtocol as? any ConnectionProtocol
+        bufferedApp = appProtocol as? any BufferedProtocol
         self.waiter = waiter
         sslObject = try SSLObject(context: context, serverSide: serverSide,
                                   serverHostname: serverSide ? nil : serverHostname)
@@ -397,7 +406,7 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         guard state == .wrapped || state == .flushing else { return }
         if !appReadingPaused {
             do {
-                if let buffered = appProtocol as? any BufferedProtocol { try readBuffered(buffered) } else { try readCopied() }
+                if let bufferedApp { try readBuffered(bufferedApp) } else { try readCopied() }
             } catch {
                 fatalError(error, "Fatal error on SSL protocol")
                 return
@@ -424,7 +433,7 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
                 }
             }
         }
-        if !data.isEmpty, let stream = appProtocol as? any ConnectionProtocol { try stream.dataReceived(data) }
+        if !data.isEmpty, let streamApp { try streamApp.dataReceived(data) }
         if closed {
             callEOFReceived()
             startShutdown()
@@ -457,10 +466,12 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         appState = .eof
         do {
             let keepOpen: Bool
-            switch appProtocol {
-            case let stream as any ConnectionProtocol: keepOpen = try stream.eofReceived()
-            case let buffered as any BufferedProtocol: keepOpen = try buffered.eofReceived()
-            default: keepOpen = false
+            if let streamApp {
+                keepOpen = try streamApp.eofReceived()
+            } else if let bufferedApp {
+                keepOpen = try bufferedApp.eofReceived()
+            } else {
+                keepOpen = false
             }
             if keepOpen { loop.logger.warning("returning true from eof_received() has no effect when using ssl") }
         } catch {

@@ -1,7 +1,7 @@
 // SSLContext: certificates, verification and protocol settings shared by TLS connections (Python's ssl.SSLContext).
 import COpenSSL
-import Foundation
 import Glibc
+import Synchronization
 
 /// Settings and certificates for TLS connections (Python's `ssl.SSLContext`), on the system
 /// OpenSSL. Make one per role and share it among connections.
@@ -29,7 +29,7 @@ public final class SSLContext: @unchecked Sendable {
     /// CPython's default cipher string for TLS 1.2 and below.
     static let defaultCiphers = "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 
-    let lock = NSLock()
+    let lock = Mutex(())
     /// The `SSL_CTX`, freed with the context.
     let pointer: OpaquePointer
     /// The role.
@@ -84,11 +84,11 @@ public final class SSLContext: @unchecked Sendable {
     // MARK: Verification
 
     /// How the peer's certificate is checked (`verify_mode`). Change it with `setVerifyMode`.
-    public var verifyMode: VerifyMode { lock.withLock { verify } }
+    public var verifyMode: VerifyMode { lock.withLock { _ in verify } }
 
     /// Sets `verify_mode`. `.none` while `checkHostname` is on throws, as in Python.
     public func setVerifyMode(_ mode: VerifyMode) throws {
-        try lock.withLock {
+        try lock.withLock { _ in
             if mode == .none && hostnameCheck {
                 throw ValueError("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.")
             }
@@ -100,9 +100,9 @@ public final class SSLContext: @unchecked Sendable {
     /// Whether a client checks that the certificate is for the host it connects to
     /// (`check_hostname`). Turning it on with `verifyMode` `.none` makes it `.required`.
     public var checkHostname: Bool {
-        get { lock.withLock { hostnameCheck } }
+        get { lock.withLock { _ in hostnameCheck } }
         set {
-            lock.withLock {
+            lock.withLock { _ in
                 hostnameCheck = newValue
                 if newValue && verify == .none {
                     verify = .required
@@ -125,14 +125,14 @@ public final class SSLContext: @unchecked Sendable {
 
     /// The lowest TLS version offered or accepted (`minimum_version`).
     public var minimumVersion: TLSVersion {
-        get { lock.withLock { Self.version(asyncio_ctx_get_min_proto(pointer), or: .minimumSupported) } }
-        set { lock.withLock { _ = asyncio_ctx_set_min_proto(pointer, Self.openSSLVersion(newValue)) } }
+        get { lock.withLock { _ in Self.version(asyncio_ctx_get_min_proto(pointer), or: .minimumSupported) } }
+        set { lock.withLock { _ in _ = asyncio_ctx_set_min_proto(pointer, Self.openSSLVersion(newValue)) } }
     }
 
     /// The highest TLS version offered or accepted (`maximum_version`).
     public var maximumVersion: TLSVersion {
-        get { lock.withLock { Self.version(asyncio_ctx_get_max_proto(pointer), or: .maximumSupported) } }
-        set { lock.withLock { _ = asyncio_ctx_set_max_proto(pointer, Self.openSSLVersion(newValue)) } }
+        get { lock.withLock { _ in Self.version(asyncio_ctx_get_max_proto(pointer), or: .maximumSupported) } }
+        set { lock.withLock { _ in _ = asyncio_ctx_set_max_proto(pointer, Self.openSSLVersion(newValue)) } }
     }
 
     private static func version(_ raw: Int32, or unset: TLSVersion) -> TLSVersion {
@@ -146,7 +146,7 @@ public final class SSLContext: @unchecked Sendable {
     /// The ciphers for TLS 1.2 and below, in OpenSSL's cipher-list format (`set_ciphers`).
     /// A string that selects none throws `SSLError` "No cipher can be selected.".
     public func setCiphers(_ ciphers: String) throws {
-        try lock.withLock {
+        try lock.withLock { _ in
             if SSL_CTX_set_cipher_list(pointer, ciphers) != 1 {
                 ERR_clear_error()
                 throw SSLError(message: "No cipher can be selected.")
@@ -164,7 +164,7 @@ public final class SSLContext: @unchecked Sendable {
             wire.append(UInt8(bytes.count))
             wire += bytes
         }
-        lock.withLock {
+        lock.withLock { _ in
             alpnWire?.deallocate()
             let stored = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(wire.count, 1))
             _ = stored.initialize(from: wire)
@@ -184,7 +184,7 @@ public final class SSLContext: @unchecked Sendable {
     public func loadCertChain(certfile: String, keyfile: String? = nil, password: String? = nil) throws {
         try Self.requireFile(certfile)
         if let keyfile { try Self.requireFile(keyfile) }
-        try lock.withLock {
+        try lock.withLock { _ in
             ERR_clear_error()
             guard SSL_CTX_use_certificate_chain_file(pointer, certfile) == 1 else {
                 throw OpenSSLErrors.takeError(fallback: "PEM lib")
@@ -211,7 +211,7 @@ public final class SSLContext: @unchecked Sendable {
         }
         if let cafile { try Self.requireFile(cafile) }
         if let capath { try Self.requireFile(capath) }
-        try lock.withLock {
+        try lock.withLock { _ in
             ERR_clear_error()
             if cafile != nil || capath != nil {
                 guard SSL_CTX_load_verify_locations(pointer, cafile, capath) == 1 else {
@@ -242,7 +242,7 @@ public final class SSLContext: @unchecked Sendable {
     /// Trusts the system's CA certificates (`set_default_verify_paths`; Debian's are in
     /// /etc/ssl/certs, from the ca-certificates package).
     public func setDefaultVerifyPaths() {
-        lock.withLock {
+        lock.withLock { _ in
             _ = SSL_CTX_set_default_verify_paths(pointer)
             ERR_clear_error()
         }
@@ -257,14 +257,14 @@ public final class SSLContext: @unchecked Sendable {
 
     /// A new TLS connection state for this context.
     func makeSSL() throws -> OpaquePointer {
-        try lock.withLock {
+        try lock.withLock { _ in
             guard let ssl = SSL_new(pointer) else { throw OpenSSLErrors.takeError(fallback: "failed to allocate SSL") }
             return ssl
         }
     }
 
     /// Whether host names are checked (read when a connection starts).
-    var checksHostname: Bool { lock.withLock { hostnameCheck } }
+    var checksHostname: Bool { lock.withLock { _ in hostnameCheck } }
 }
 
 /// The server's ALPN choice: the first of its own protocols that the client offers, as Python

@@ -81,7 +81,7 @@ enum OpenSSLErrors {
         let library = libraryNames[asyncio_err_lib(packed)]
         guard let raw = ERR_reason_error_string(packed) else { return (library, nil, nil) }
         let text = String(cString: raw)
-        return (library, text.uppercased().replacingOccurrences(of: " ", with: "_"), text)
+        return (library, String(text.uppercased().map { $0 == " " ? "_" : $0 }), text)
     }
 
     /// The error OpenSSL's queue holds after a failed call that is not about a connection
@@ -95,4 +95,3 @@ enum OpenSSLErrors {
     }
 }
 
-import Foundation

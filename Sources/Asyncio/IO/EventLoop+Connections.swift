@@ -87,7 +87,7 @@ extension EventLoop {
         sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> (any Transport, P) {
         let tls = try TLSOptions.client(ssl, serverHostname: serverHostname, host: nil,
-                                        handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)
+                                        handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout, unix: true)
         return try await connect(AF_UNIX, .unix(path: path), makeProtocol, tls)
     }
 

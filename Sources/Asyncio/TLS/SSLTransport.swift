@@ -34,7 +34,8 @@ final class SSLTransport: Transport, @unchecked Sendable {
         sslProtocol.abort(nil)
     }
 
-    func isClosing() -> Bool { closed }
+    /// Closing once this side closed, or when the socket underneath is closing (gh-118950).
+    func isClosing() -> Bool { closed || sslProtocol.transport?.isClosing() == true }
 
     func pauseReading() { sslProtocol.pauseAppReading() }
 

@@ -10,7 +10,7 @@ struct TLSOptions {
     /// A client's options, nil without `ssl`; asyncio's argument checks and messages.
     static func client(
         _ ssl: SSLContext?, serverHostname: String?, host: String?,
-        handshakeTimeout: Double?, shutdownTimeout: Double?
+        handshakeTimeout: Double?, shutdownTimeout: Double?, unix: Bool = false
     ) throws -> TLSOptions? {
         guard let ssl else {
             if serverHostname != nil { throw ValueError("server_hostname is only meaningful with ssl") }
@@ -19,6 +19,7 @@ struct TLSOptions {
         }
         var hostname = serverHostname
         if hostname == nil {
+            if unix { throw ValueError("you have to pass server_hostname when using ssl") }   // asyncio's Unix wording
             guard let host, !host.isEmpty else { throw ValueError("You must set server_hostname when using ssl without a host") }
             hostname = host
         }

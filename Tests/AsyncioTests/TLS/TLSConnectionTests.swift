@@ -245,7 +245,7 @@ struct TLSFixtures {
             "server_hostname is only meaningful with ssl",
             "ssl_handshake_timeout is only meaningful with ssl",
             "ssl_handshake_timeout should be a positive number, got 0.0",
-            "You must set server_hostname when using ssl without a host",
+            "you have to pass server_hostname when using ssl",
             "ssl_shutdown_timeout is only meaningful with ssl",
         ])
     } }

@@ -21,13 +21,18 @@ extension EventLoop {
         let infos = try await getaddrinfo(host, port, type: Int32(SOCK_STREAM.rawValue))
         var errors: [any Error] = []
         for info in infos {
+            let fd: Int32
             do {
-                return try await connect(info.family, info.address, makeProtocol, tls)
+                fd = try await connectedSocket(info.family, info.address)
             } catch is CancelledError {
                 throw CancelledError()
             } catch {
                 errors.append(error)
+                continue
             }
+            // Only the connect tries each address; the TLS handshake runs once, as in asyncio.
+            let protocolObject = makeProtocol()
+            return (try await wireConnection(fd: fd, peer: info.address, app: protocolObject, tls: tls), protocolObject)
         }
         throw Self.connectionFailure(errors)
     }
@@ -88,7 +93,9 @@ extension EventLoop {
     ) async throws -> (any Transport, P) {
         let tls = try TLSOptions.client(ssl, serverHostname: serverHostname, host: nil,
                                         handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout, unix: true)
-        return try await connect(AF_UNIX, .unix(path: path), makeProtocol, tls)
+        let fd = try await connectedSocket(AF_UNIX, .unix(path: path))
+        let protocolObject = makeProtocol()
+        return (try await wireConnection(fd: fd, peer: .unix(path: path), app: protocolObject, tls: tls), protocolObject)
     }
 
     /// The factory a server uses: with TLS, each connection gets the TLS layer around it.
@@ -112,10 +119,8 @@ extension EventLoop {
         return server
     }
 
-    /// Opens a non-blocking socket, connects it, and wires it to a new protocol.
-    nonisolated(nonsending) private func connect<P: BaseProtocol>(
-        _ family: Int32, _ address: SocketAddress, _ makeProtocol: () -> P, _ tls: TLSOptions?
-    ) async throws -> (any Transport, P) {
+    /// Opens a non-blocking socket and connects it (TCP_NODELAY for TCP).
+    nonisolated(nonsending) private func connectedSocket(_ family: Int32, _ address: SocketAddress) async throws -> Int32 {
         let fd = try openSocket(family, Int32(SOCK_STREAM.rawValue), .connection)
         do {
             try await sockConnect(fd, address)
@@ -127,9 +132,7 @@ extension EventLoop {
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
-        let protocolObject = makeProtocol()
-        let transport = try await wireConnection(fd: fd, peer: address, app: protocolObject, tls: tls)
-        return (transport, protocolObject)
+        return fd
     }
 
     /// Lets the transport's `connectionMade` run (next iteration, as in asyncio). Cancelled

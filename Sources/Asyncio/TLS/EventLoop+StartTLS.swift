@@ -10,6 +10,17 @@ extension EventLoop {
         serverSide: Bool = false, serverHostname: String? = nil,
         sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws -> any Transport {
+        try await startTLS(transport, protocolObject, sslContext, serverSide: serverSide, serverHostname: serverHostname,
+                           sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout) { _ in }
+    }
+
+    /// `startTLS`, telling `willHandshake` the TLS transport before the handshake starts (a
+    /// stream's reader must pause and resume it from the first record on).
+    nonisolated(nonsending) func startTLS(
+        _ transport: any Transport, _ protocolObject: any BaseProtocol, _ sslContext: SSLContext,
+        serverSide: Bool, serverHostname: String?, sslHandshakeTimeout: Double?, sslShutdownTimeout: Double?,
+        willHandshake: (SSLTransport) -> Void
+    ) async throws -> any Transport {
         guard let socketTransport = transport as? SocketTransport, socketTransport.isSocketTransport else {
             throw TypeError("transport \(transport) is not supported by start_tls()")
         }
@@ -25,6 +36,10 @@ extension EventLoop {
         let sslProtocol = try tls.makeProtocol(loop: self, app: protocolObject, serverSide: serverSide,
                                                waiter: waiter, callConnectionMade: false)
         let appTransport = sslProtocol.appTransport!
+        // A connection already lost (or closing) cannot be upgraded: fail now, not at the
+        // handshake timeout (CPython would wait for it).
+        if socketTransport.isClosing() { throw ConnectionResetError() }
+        willHandshake(appTransport)
         // Paused first, so no record reaches the TLS layer before its connectionMade.
         socketTransport.pauseReading()
         socketTransport.setProtocol(sslProtocol)
@@ -51,10 +66,16 @@ extension StreamWriter {
         sslHandshakeTimeout: Double? = nil, sslShutdownTimeout: Double? = nil
     ) async throws {
         try await drain()
-        let upgraded = try await protocolObject.loop.startTLS(
-            transport, protocolObject, sslContext, serverSide: protocolObject.isServerSide,
-            serverHostname: serverHostname, sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout)
-        replaceTransport(upgraded)
+        let plain = transport
+        do {
+            _ = try await protocolObject.loop.startTLS(
+                transport, protocolObject, sslContext, serverSide: protocolObject.isServerSide,
+                serverHostname: serverHostname, sslHandshakeTimeout: sslHandshakeTimeout, sslShutdownTimeout: sslShutdownTimeout
+            ) { replaceTransport($0) }   // before the first record: the reader pauses the TLS transport
+        } catch {
+            if transport !== plain { replaceTransport(plain) }
+            throw error
+        }
     }
 }
 

@@ -38,6 +38,9 @@ public final class SSLContext: @unchecked Sendable {
     private var hostnameCheck: Bool
     /// ALPN protocols in wire format (length-prefixed), in malloc'd memory OpenSSL reads from.
     private(set) var alpnWire: UnsafeMutableBufferPointer<UInt8>?
+    /// Lists replaced by `setAlpnProtocols`: kept until the context goes, since a handshake on
+    /// another loop may be reading one (OpenSSL's callback does not take `lock`).
+    private var retiredAlpnWires: [UnsafeMutableBufferPointer<UInt8>] = []
 
     /// A context for `side`, with Python's defaults: TLS 1.2 at least, no compression, no
     /// renegotiation, CPython's cipher list; a client checks certificates and host names (load
@@ -54,8 +57,7 @@ public final class SSLContext: @unchecked Sendable {
         _ = asyncio_ctx_set_mode(pointer, asyncio_ssl_default_modes())
         _ = asyncio_ctx_set_min_proto(pointer, TLS1_2_VERSION)
         guard SSL_CTX_set_cipher_list(pointer, Self.defaultCiphers) == 1 else {
-            SSL_CTX_free(pointer)
-            throw OpenSSLErrors.takeError(fallback: "No cipher can be selected.")
+            throw OpenSSLErrors.takeError(fallback: "No cipher can be selected.")   // deinit frees the context
         }
         let sessionContext = Array("asyncio".utf8)
         _ = SSL_CTX_set_session_id_context(pointer, sessionContext, UInt32(sessionContext.count))
@@ -65,6 +67,7 @@ public final class SSLContext: @unchecked Sendable {
     deinit {
         SSL_CTX_free(pointer)
         alpnWire?.deallocate()
+        for wire in retiredAlpnWires { wire.deallocate() }
     }
 
     /// A context with the secure defaults for `purpose` (`ssl.create_default_context`): for
@@ -165,7 +168,7 @@ public final class SSLContext: @unchecked Sendable {
             wire += bytes
         }
         lock.withLock { _ in
-            alpnWire?.deallocate()
+            if let old = alpnWire { retiredAlpnWires.append(old) }
             let stored = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(wire.count, 1))
             _ = stored.initialize(from: wire)
             alpnWire = UnsafeMutableBufferPointer(rebasing: stored[0..<wire.count])

@@ -32,7 +32,10 @@ public final class SSLObject: @unchecked Sendable {
         self.serverSide = serverSide
         self.serverHostname = serverHostname
         ssl = try context.makeSSL()
-        guard let incoming = BIO_new(BIO_s_mem()), let outgoing = BIO_new(BIO_s_mem()) else {
+        let incomingBIO = BIO_new(BIO_s_mem()), outgoingBIO = BIO_new(BIO_s_mem())
+        guard let incoming = incomingBIO, let outgoing = outgoingBIO else {
+            BIO_free(incomingBIO)
+            BIO_free(outgoingBIO)
             SSL_free(ssl)
             throw OpenSSLErrors.takeError(fallback: "failed to allocate BIO")
         }
@@ -54,8 +57,12 @@ public final class SSLObject: @unchecked Sendable {
 
     /// SNI for names (not addresses), and the name or address the certificate must match.
     private func configureHost(_ host: String) throws {
+        // CPython's own check: OpenSSL would take a leading dot as "any subdomain".
+        if host.isEmpty || host.hasPrefix(".") {
+            throw ValueError("server_hostname cannot be an empty string or start with a leading dot.")
+        }
         let isAddress = SocketAddress.isNumericHost(host)
-        if !isAddress { _ = asyncio_set_sni(ssl, host) }
+        if !isAddress && asyncio_set_sni(ssl, host) != 1 { throw OpenSSLErrors.takeError(fallback: "SNI rejected") }
         guard context.checksHostname else { return }
         let parameters = SSL_get0_param(ssl)
         X509_VERIFY_PARAM_set_hostflags(parameters, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))

@@ -228,6 +228,7 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
             }
         }
         wakeWaiter(nil)
+        processOutgoing()   // the client's Finished, even if the app paused reading at once
         doRead()
     }
 
@@ -273,14 +274,15 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
 
     private func doFlush() {
         doRead()
-        if state != .flushing { return }   // the read failed and closed the connection
+        if state != .flushing { return }   // a close during the read moved on already
         state = .shutdown
         doShutdown()
     }
 
     private func doShutdown() {
         do {
-            if !eofArrived, try !sslObject.shutdown() {
+            // The second call reads a close_notify already in the incoming buffer (Python's unwrap).
+            if !eofArrived, try !sslObject.shutdown(), try !sslObject.shutdown() {
                 processOutgoing()
                 return
             }
@@ -417,12 +419,14 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
         controlSSLReading()
     }
 
-    /// Decrypts everything that arrived into one array (sized by what arrived: plaintext is
-    /// never longer than its records) and hands it over in one `dataReceived`.
+    /// Decrypts what arrived into one array and hands it over in one `dataReceived`. The array
+    /// is sized by the records in the incoming buffer plus one record's worth (OpenSSL may hold
+    /// part of a record already); reading goes on until OpenSSL needs more records. A read that
+    /// fills `maxSize` hands that over and goes on in the next iteration (asyncio's call_soon).
     private func readCopied() throws {
-        let room = min(sslObject.incomingCount + sslObject.pendingBytes(), Self.maxSize)
-        if room <= 0 { return }
+        let room = min(sslObject.incomingCount + sslObject.pendingBytes() + Self.recordSlack, Self.maxSize)
         var closed = false
+        var more = false
         let data = try [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
             while initialized < room {   // one record per read
@@ -432,32 +436,47 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
                 case .closed: closed = true; return
                 }
             }
+            more = true   // full: there may be more
         }
         if !data.isEmpty, let streamApp { try streamApp.dataReceived(data) }
         if closed {
             callEOFReceived()
             startShutdown()
+        } else if more {
+            scheduleRead()
         }
     }
 
-    /// Decrypts straight into the app's own buffers (asyncio's `_do_read__buffered`).
-    private func readBuffered(_ app: any BufferedProtocol) throws {
-        var closed = false
-        while !appReadingPaused {
-            if sslObject.incomingCount + sslObject.pendingBytes() == 0 { break }
-            let buffer = app.getBuffer(Self.maxSize)
-            if buffer.count == 0 { throw TransportError.emptyBuffer }
-            let outcome = try sslObject.read(into: buffer)
-            if case .bytes(let count) = outcome {
-                try app.bufferUpdated(count)
-                continue
-            }
-            if case .closed = outcome { closed = true }
-            break
+    /// One record's plaintext at most, beyond what the incoming buffer holds.
+    static let recordSlack = 16 * 1024 + 256
+
+    /// Reads again in the next iteration (what is decrypted or buffered is not lost meanwhile).
+    private func scheduleRead() {
+        loop.scheduleInternal { [self] in
+            if state == .wrapped || state == .flushing { doRead() }
         }
+    }
+
+    /// Decrypts straight into the app's own buffer (asyncio's `_do_read__buffered`): fills one
+    /// buffer, then one `bufferUpdated`; a full buffer goes on in the next iteration.
+    private func readBuffered(_ app: any BufferedProtocol) throws {
+        let buffer = app.getBuffer(sslObject.incomingCount + sslObject.pendingBytes())
+        if buffer.count == 0 { throw TransportError.emptyBuffer }
+        var filled = 0
+        var closed = false
+        reading: while filled < buffer.count {
+            switch try sslObject.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])) {
+            case .bytes(let count): filled += count
+            case .wantRead: break reading
+            case .closed: closed = true; break reading
+            }
+        }
+        if filled > 0 { try app.bufferUpdated(filled) }
         if closed {
             callEOFReceived()
             startShutdown()
+        } else if filled == buffer.count {
+            scheduleRead()
         }
     }
 

@@ -138,6 +138,68 @@ final class FlowRecorder: ConnectionProtocol, @unchecked Sendable {
         #expect(reported.messages.isEmpty, "\(reported.messages)")
     } }
 
+    /// A buffered protocol over TLS gets every byte through its own (small) buffer.
+    @Test func aBufferedProtocolReceivesDecryptedDataIntoItsOwnMemory() throws { try withLeakChecks { loop, _ in
+        let (total, intact) = try loop.runUntilComplete { () async throws -> (Int, Bool) in
+            let receiver = Shared<SmallBufferReceiver?>(nil)
+            let server = try await loop.createServer({ let made = SmallBufferReceiver(loop: loop); receiver.value = made; return made },
+                                                     host: "127.0.0.1", port: 0, ssl: try fixtures.server())
+            let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: server.addresses[0].port!,
+                                                               ssl: try fixtures.client(), serverHostname: "localhost")
+            try writer.write((0..<100_000).map { UInt8($0 % 251) })
+            writer.close()   // close_notify: the receiver's eofReceived
+            try await writer.waitClosed()
+            while receiver.value == nil { try await asyncio.sleep(0.001) }
+            let (total, _, intact) = try await receiver.value!.done.value
+            server.close()
+            try await server.waitClosed()
+            return (total, intact)
+        }
+        #expect(total == 100_000)
+        #expect(intact)
+    } }
+
+    /// A record split across two TCP segments (CPython's ssl on memory BIOs, written by hand):
+    /// OpenSSL holds the first part, and the whole plaintext still arrives without more data.
+    @Test func aRecordSplitAcrossSegmentsIsDeliveredWhole() throws {
+        let source = """
+        import socket, ssl, sys, time
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+        listener = socket.create_server(('127.0.0.1', 0))
+        print(listener.getsockname()[1], flush=True)
+        conn, _ = listener.accept()
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                conn.sendall(outgoing.read())
+                incoming.write(conn.recv(65536))
+        conn.sendall(outgoing.read())
+        tls.write(b'y' * 16000)
+        record = outgoing.read()
+        conn.sendall(record[:5000])
+        time.sleep(0.2)
+        conn.sendall(record[5000:])
+        time.sleep(5)
+        """
+        let certificates = fixtures.certificates
+        let peer = try PeerProcess("python3", ["-c", source, certificates.serverCert, certificates.serverKey])
+        defer { peer.stop() }
+        let port = try peer.waitForPort { Int($0) != nil }
+        let count = try withLeakChecks { loop, _ in try loop.runUntilComplete { () async throws -> Int in
+            let (reader, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port, ssl: try fixtures.client(), serverHostname: "localhost")
+            let data = try await asyncio.waitFor(timeout: 3) { try await reader.readexactly(16000) }
+            writer.transport.abort()
+            try? await writer.waitClosed()
+            return data.count
+        } }
+        #expect(count == 16000)
+    }
+
     /// TLS 1.2 renegotiation asked for by the client is refused by our contexts; the
     /// connection goes on.
     @Test func renegotiationIsRefused() throws {

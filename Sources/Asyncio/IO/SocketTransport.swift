@@ -215,9 +215,6 @@ final class SocketTransport: Transport, @unchecked Sendable {
         bufferedProtocol = newProtocol as? any BufferedProtocol
     }
 
-    /// The protocol the transport talks to (asyncio's `get_protocol`).
-    func getProtocol() -> (any BaseProtocol)? { protocolObject }
-
     func writeEOF() {
         if closing || eofRequested { return }
         eofRequested = true

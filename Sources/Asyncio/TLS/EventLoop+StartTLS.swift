@@ -28,7 +28,6 @@ extension EventLoop {
         if serverSide {
             tls = try TLSOptions.server(sslContext, handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)!
         } else {
-            if serverHostname == nil && sslContext.checksHostname { throw ValueError("check_hostname requires server_hostname") }
             tls = try TLSOptions.client(sslContext, serverHostname: serverHostname ?? "", host: nil,
                                         handshakeTimeout: sslHandshakeTimeout, shutdownTimeout: sslShutdownTimeout)!
         }

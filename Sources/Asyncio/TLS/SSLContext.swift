@@ -265,9 +265,6 @@ public final class SSLContext: @unchecked Sendable {
             return ssl
         }
     }
-
-    /// Whether host names are checked (read when a connection starts).
-    var checksHostname: Bool { lock.withLock { _ in hostnameCheck } }
 }
 
 /// The server's ALPN choice: the first of its own protocols that the client offers, as Python

@@ -63,7 +63,7 @@ public final class SSLObject: @unchecked Sendable {
         }
         let isAddress = SocketAddress.isNumericHost(host)
         if !isAddress && asyncio_set_sni(ssl, host) != 1 { throw OpenSSLErrors.takeError(fallback: "SNI rejected") }
-        guard context.checksHostname else { return }
+        guard context.checkHostname else { return }
         let parameters = SSL_get0_param(ssl)
         X509_VERIFY_PARAM_set_hostflags(parameters, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
         let accepted = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(parameters, host) : X509_VERIFY_PARAM_set1_host(parameters, host, 0)

@@ -312,7 +312,9 @@ final class SSLProtocol: BufferedProtocol, @unchecked Sendable {
 
     // MARK: Writing
 
-    func writeAppData(_ chunks: [[UInt8]]) {
+    /// Queues plaintext (encrypted at once when wrapped). Generic so that one write passes
+    /// `CollectionOfOne` and allocates no array of chunks.
+    func writeAppData<Chunks: Collection<[UInt8]>>(_ chunks: Chunks) {
         if state == .flushing || state == .shutdown || state == .unwrapped {
             if connectionLostCount >= Self.connectionLostWriteLogThreshold {
                 loop.logger.warning("SSL connection is closed")

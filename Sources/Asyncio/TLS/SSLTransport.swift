@@ -14,7 +14,7 @@ final class SSLTransport: Transport, @unchecked Sendable {
 
     func write(_ data: [UInt8]) throws {
         if data.isEmpty { return }
-        sslProtocol.writeAppData([data])
+        sslProtocol.writeAppData(CollectionOfOne(data))
     }
 
     func writelines(_ chunks: [[UInt8]]) throws { sslProtocol.writeAppData(chunks) }

@@ -24,7 +24,7 @@ struct TLSOptions {
             hostname = host
         }
         if hostname == "" {
-            if ssl.checksHostname { throw ValueError("check_hostname requires server_hostname") }
+            if ssl.checkHostname { throw ValueError("check_hostname requires server_hostname") }
             hostname = nil
         }
         try checkPositive(handshakeTimeout, "ssl_handshake_timeout")

@@ -237,16 +237,24 @@ struct TLSFixtures {
             await record { _ = try await asyncio.openConnection(host: "127.0.0.1", port: 1, serverHostname: "x") }
             await record { _ = try await asyncio.openConnection(host: "127.0.0.1", port: 1, sslHandshakeTimeout: 1) }
             await record { _ = try await asyncio.openConnection(host: "127.0.0.1", port: 1, ssl: client, sslHandshakeTimeout: 0) }
+            await record { _ = try await asyncio.openConnection(host: "127.0.0.1", port: 1, ssl: client, serverHostname: "") }
             await record { _ = try await asyncio.openUnixConnection(path: "/nonexistent", ssl: client) }
             await record { _ = try await asyncio.startServer(tlsEchoHandler, host: "127.0.0.1", port: 0, sslShutdownTimeout: 1) }
+            // A leading dot would mean "any subdomain" to OpenSSL; CPython refuses it.
+            let listener = try await asyncio.startServer({ _, writer in writer.close() }, host: "127.0.0.1", port: 0)
+            await record { _ = try await asyncio.openConnection(host: "127.0.0.1", port: listener.addresses[0].port!, ssl: client, serverHostname: ".localhost") }
+            listener.close()
+            try await listener.waitClosed()
             return errors
         }
         #expect(errors == [
             "server_hostname is only meaningful with ssl",
             "ssl_handshake_timeout is only meaningful with ssl",
             "ssl_handshake_timeout should be a positive number, got 0.0",
+            "check_hostname requires server_hostname",
             "you have to pass server_hostname when using ssl",
             "ssl_shutdown_timeout is only meaningful with ssl",
+            "server_hostname cannot be an empty string or start with a leading dot.",
         ])
     } }
 }

@@ -8,10 +8,12 @@ let package = Package(
         .library(name: "Asyncio", targets: ["Asyncio"]),
         .library(name: "AsyncioProcessPool", targets: ["AsyncioProcessPool"]),
         .library(name: "AsyncioGreenlets", targets: ["AsyncioGreenlets"]),
+        .library(name: "AsyncioHTTP", targets: ["AsyncioHTTP"]),
         .executable(name: "seeds", targets: ["SeedExamples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "CAsyncio"),
@@ -21,17 +23,29 @@ let package = Package(
             name: "Asyncio",
             dependencies: ["CAsyncio", "COpenSSL", .product(name: "Logging", package: "swift-log")]
         ),
+        // The system zlib (Debian's zlib1g-dev), for gzip and deflate content codings.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "AsyncioHTTP",
+            dependencies: ["Asyncio", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioTestSupport", dependencies: ["Asyncio"]),
         .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
         .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets"]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
+        // The HTTP parser under libFuzzer (Scripts/fuzz-http-parser.sh) and its differential check.
+        .executableTarget(name: "HTTPParserFuzz", dependencies: ["AsyncioHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
         .executableTarget(name: "GreenletOverflowCheck", dependencies: ["AsyncioGreenlets"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: ["Asyncio", "AsyncioProcessPool", "AsyncioTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "AsyncioHTTPTests",
+            dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
             name: "AsyncioGreenletsTests",

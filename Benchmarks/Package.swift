@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), TCP echo (echo.sh) and HTTP
-// (http.sh), each run side by side with its peers; and a load-and-abuse soak (abuse.sh).
+// (http.sh) and the HTTP client (http-client.sh), each run side by side with its peers; and a load-and-abuse soak (abuse.sh).
 import PackageDescription
 
 /// A path dependency is named after its folder: the checkout's folder name, whatever it is.
@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(name: "EchoClient"),
@@ -37,6 +38,23 @@ let package = Package(
             name: "HTTPServer",
             dependencies: [.product(name: "Asyncio", package: libraryPackage)],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "WebServer",
+            dependencies: [.product(name: "AsyncioHTTP", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "HTTPClientBench",
+            dependencies: [.product(name: "AsyncioHTTP", package: libraryPackage)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "AHCClientBench",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "EchoServer",

@@ -30,3 +30,13 @@ make_certs() {
      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > ext
      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 1 -out server.pem -days 2 -extfile ext 2>/dev/null)
 }
+
+# python_peers VENV PACKAGE...: a virtual environment at VENV with the PyPI packages, made when
+# missing (never the global Python).
+python_peers() {
+    local venv=$1; shift
+    local modules; modules=$(printf '%s,' "$@"); modules=${modules%,}
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import $modules" 2>/dev/null && return 0
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# HTTP/1.1 keep-alive hello-world macro benchmark, load from wrk: this library's protocol server
-# against uvloop + httptools, plain asyncio + httptools, and Hummingbird on one NIO event loop.
+# HTTP/1.1 keep-alive hello-world macro benchmark, load from wrk: this library's web server
+# (AsyncioHTTP's Application, WebServer) against aiohttp.web on uvloop (the same application),
+# and the bare protocol servers: this library's (HTTPServer, the floor a hand-written protocol
+# reaches) against uvloop + httptools, plain asyncio + httptools, and Hummingbird on one NIO event loop.
 # Server pinned to CPU 1, wrk (one thread, CONNS connections) to CPU 0. Prints req/s (median of
 # RUNS), p99 latency, server CPU per request, and ratios. Results also go to
 # results/<date>-<host>-http.md.   Env: RUNS (3), DURATION seconds (10), CONNS (64).
@@ -12,21 +14,26 @@ cd "$(dirname "$0")"
 source ./common.sh
 runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
-python3 -c "import httptools" 2>/dev/null || python3 -m pip install --quiet httptools
+venv=.build/python-bench
+python_peers "$venv" uvloop httptools aiohttp
+python="$venv/bin/python"
+swift build -c release --product WebServer >/dev/null
 swift build -c release --product HTTPServer >/dev/null
 swift build -c release --product HummingbirdServer >/dev/null
 bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
-servers=("swift-protocol|$bin/HTTPServer" "hummingbird|$bin/HummingbirdServer"
-         "uvloop-httptools|python3 python/http_server.py uvloop" "asyncio-httptools|python3 python/http_server.py asyncio")
+servers=("swift-web|$bin/WebServer" "aiohttp-web-uvloop|$python python/aiohttp_server.py"
+         "swift-protocol|$bin/HTTPServer" "hummingbird|$bin/HummingbirdServer"
+         "uvloop-httptools|$python python/http_server.py uvloop" "asyncio-httptools|$python python/http_server.py asyncio")
 scheme=http; suffix=-http; heading="HTTP/1.1 keep-alive hello world"
 if [ "${TLS:-0}" = 1 ]; then
     certs=$(mktemp -d); trap 'rm -rf "$certs"' EXIT
     make_certs "$certs"
     tls="$certs/server.pem $certs/server.key"
-    servers=("swift-protocol|$bin/HTTPServer $tls" "uvloop-httptools|python3 python/http_server.py uvloop $tls"
-             "asyncio-httptools|python3 python/http_server.py asyncio $tls")
+    servers=("swift-web|$bin/WebServer $tls" "aiohttp-web-uvloop|$python python/aiohttp_server.py $tls"
+             "swift-protocol|$bin/HTTPServer $tls"
+             "uvloop-httptools|$python python/http_server.py uvloop $tls"
+             "asyncio-httptools|$python python/http_server.py asyncio $tls")
     scheme=https; suffix=-https; heading="HTTPS (TLS 1.3) keep-alive hello world"
 fi
 raw=$(mktemp)
@@ -58,10 +65,10 @@ for line in open(sys.argv[1]):
     name, requests, seconds, p99, ticks, errors = line.split()
     requests, seconds = int(requests), float(seconds.rstrip("s"))
     rows[name].append((requests / seconds, ms(p99), int(ticks) / tick / max(requests, 1) * 1e6, errors))
-names = [name for name in ["swift-protocol", "hummingbird", "uvloop-httptools", "asyncio-httptools"] if name in rows]
-print("| server | req/s (median, min-max) | p99 ms | server CPU us/req | swift vs this |")
+names = [name for name in ["swift-web", "aiohttp-web-uvloop", "swift-protocol", "hummingbird", "uvloop-httptools", "asyncio-httptools"] if name in rows]
+print("| server | req/s (median, min-max) | p99 ms | server CPU us/req | swift-web vs this |")
 print("|---|---|---|---|---|")
-ours = statistics.median(r[0] for r in rows["swift-protocol"])
+ours = statistics.median(r[0] for r in rows["swift-web"])
 for name in names:
     rates = [r[0] for r in rows[name]]
     rate = statistics.median(rates)

@@ -101,7 +101,7 @@ public func withLeakChecks<R>(
 ) throws -> R {
     let baseline = Descriptors.snapshot()
     let tracker = LifetimeTracker()
-    let result: R = try {
+    let result: R = try withWatchdog(context) {
         let loop = try clock.map { try EventLoop(clock: $0) } ?? EventLoop()
         tracker.track(loop, "EventLoop")
         defer { try? loop.close() }
@@ -111,7 +111,7 @@ public func withLeakChecks<R>(
         if !pending.isEmpty { throw LeakError("\(context): tasks still pending: \(pending)") }
         try Descriptors.checkLoopClosedEverything(loop, context)
         return result
-    }()
+    }
     try tracker.checkAllFreed(context)
     try Descriptors.checkBaseline(baseline, context)
     return result

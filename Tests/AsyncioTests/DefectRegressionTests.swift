@@ -249,4 +249,38 @@ import Testing
         }
         try tracker.checkAllFreed("timers")
     }
+
+    /// Defect 18: `createConnection` (and `createDatagramEndpoint`) returned after one turn of the
+    /// loop, trusting `connectionMade` to have run first. Under schedule fuzzing the caller ran
+    /// first, wrote on a protocol that had no transport yet, and (the HTTP client) lost the
+    /// connection without closing it. They now wait for the transport to say `connectionMade` ran.
+    @Test(.timeLimit(.minutes(1))) func createConnectionReturnsOnlyAfterConnectionMadeInAnyOrder() throws {
+        final class Made: ConnectionProtocol, DatagramProtocol {
+            var made = false
+            func connectionMade(_ transport: any Transport) { made = true }
+            func dataReceived(_ data: [UInt8]) {}
+            func datagramReceived(_ data: [UInt8], from address: SocketAddress?) {}
+        }
+        for seed in UInt64(1)...60 {
+            let seen = try withLeakChecks { loop, _ in
+                loop.scheduleFuzzer = ScheduleFuzzer(seed: seed)
+                return try loop.runUntilComplete { () async throws -> [Bool] in
+                    let server = try await loop.createServer({ Made() }, host: "127.0.0.1", port: 0)
+                    let port = SocketAddressOf(server.sockets[0]).port!
+                    let (transport, stream) = try await loop.createConnection({ Made() }, host: "127.0.0.1", port: port)
+                    let streamMade = stream.made
+                    let (endpoint, datagram) = try await loop.createDatagramEndpoint(
+                        { Made() }, localAddress: try SocketAddress(host: "127.0.0.1", port: 0))
+                    let datagramMade = datagram.made
+                    transport.close()
+                    endpoint.close()
+                    server.close()
+                    try await server.waitClosed()
+                    try await asyncio.sleep(0.01)
+                    return [streamMade, datagramMade]
+                }
+            }
+            #expect(seen == [true, true], "seed \(seed)")
+        }
+    }
 }

@@ -5,13 +5,6 @@ import AsyncioTestSupport
 import Foundation
 import Testing
 
-/// True when a program is on the PATH.
-func onPath(_ program: String) -> Bool {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-        FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
-    }
-}
-
 /// Connections and requests a test server saw (touched on the loop's thread only).
 final class ServerTally: @unchecked Sendable {
     // Read and written only on the loop's thread, where the server's handlers run.

@@ -27,6 +27,28 @@ import Testing
         }
     }
 
+    @Test func readerKeepsBytesAndOrderWhetherAFeedIsAdoptedOrAppended() throws {
+        try withVirtualLoop { loop, _ in
+            let reader = StreamReader()
+            let outcome = try loop.runUntilComplete { () async throws -> [Bool] in
+                let data = [UInt8](repeating: 7, count: 100_000)
+                reader.feedData(data)
+                // An empty reader takes the fed array as its buffer (no copy in): what comes out
+                // is the same bytes, in limit-free reads as large as asked.
+                let all = try await reader.read(Int.max)
+                // Partial reads, and a feed onto unread bytes, keep order and content.
+                reader.feedData([1, 2, 3])
+                let one = try await reader.read(1)
+                reader.feedData([4])
+                let rest = try await reader.read(10)
+                reader.feedData([5, 6])
+                let last = try await reader.readexactly(2)
+                return [all == data, one == [1], rest == [2, 3, 4], last == [5, 6]]
+            }
+            #expect(outcome == [true, true, true, true])
+        }
+    }
+
     @Test func overTheLimitReaduntilKeepsTheDataAndReadlineDropsTheLine() throws {
         try withVirtualLoop { loop, _ in
             let reader = StreamReader(limit: 8)
@@ -190,6 +212,9 @@ import Testing
         try loop.runUntilComplete {
             let (listener, port) = try loopbackListener()
             defer { close(listener) }
+            // A small receive buffer, inherited by the accepted socket: 8 MiB never fits in the kernel.
+            var small: Int32 = 4096
+            setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
             let accepting = try asyncio.createTask { try await loop.sockAccept(listener).0 }
             let (_, writer) = try await asyncio.openConnection(host: "127.0.0.1", port: port)
             let peer = try await accepting.value

@@ -199,30 +199,44 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
     } }
 
     @Test(.timeLimit(.minutes(1))) func flowControlPausesAWriterWhoseReaderStopped() throws { try withLeakChecks { loop, _ in
+        // Writes until the transport pauses it, however much the kernel's socket buffers hold on
+        // this machine (a fixed 4 MiB fitted in them on one CI machine and the test never paused),
+        // bounded so that a transport that never pauses fails the test instead of hanging it.
         final class Flooder: ConnectionProtocol {
             let log: EventLog
             var transport: (any Transport)?
-            init(log: EventLog) { self.log = log }
+            var paused = false
+            var written = 0
+            let done: Future<Int>
+            init(log: EventLog, done: Future<Int>) { self.log = log; self.done = done }
             func connectionMade(_ transport: any Transport) {
                 self.transport = transport
                 let chunk = [UInt8](repeating: 1, count: 64 * 1024)
-                for _ in 0..<64 { try? transport.write(chunk) }        // 4 MiB to a reader that does not read
+                while !paused && written < 256 << 20 {
+                    try? transport.write(chunk)
+                    written += chunk.count
+                }
                 if transport.getWriteBufferSize() > 64 * 1024 { log.add("buffered over the high-water mark") }
+                try? done.setResult(written)
+                if !paused { transport.close() }
             }
             func dataReceived(_ data: [UInt8]) {}
-            func pauseWriting() { log.add("paused") }
+            func pauseWriting() { paused = true; log.add("paused") }
             func resumeWriting() { log.add("resumed"); transport?.close() }
         }
         let log = EventLog()
-        let total = try loop.runUntilComplete { () async throws -> Int in
-            let server = try await loop.createServer({ Flooder(log: log) }, host: "127.0.0.1", port: 0)
+        let (total, written) = try loop.runUntilComplete { () async throws -> (Int, Int) in
+            let done: Future<Int> = loop.createFuture()
+            let server = try await loop.createServer({ Flooder(log: log, done: done) }, host: "127.0.0.1", port: 0)
             defer { server.close() }
             let port = SocketAddressOf(server.sockets[0]).port!
             let raw = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             setNonBlocking(raw)
             defer { close(raw) }
+            var small: Int32 = 4096
+            setsockopt(raw, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
             try await loop.sockConnect(raw, try SocketAddress(host: "127.0.0.1", port: port))
-            try await asyncio.sleep(0.1)                                 // the peer does not read yet
+            let written = try await done.value                           // the peer has not read yet
             #expect(log.entries == ["paused", "buffered over the high-water mark"])
             var total = 0
             while true {                                                 // now it reads everything
@@ -230,9 +244,10 @@ func runPython(_ source: String, arguments: [String] = []) throws -> String {
                 if chunk.isEmpty { break }
                 total += chunk.count
             }
-            return total
+            return (total, written)
         }
-        #expect(total == 64 * 64 * 1024)
+        #expect(total == written)
+        #expect(written < 256 << 20)
         #expect(log.entries == ["paused", "buffered over the high-water mark", "resumed"])
     } }
 }

@@ -24,13 +24,15 @@ public final class DatagramTransport: @unchecked Sendable {
     private var pending: [([UInt8], SocketAddress?)] = []
     private var closing = false
 
-    init(loop: EventLoop, fd: Int32, protocolObject: any DatagramProtocol, remote: SocketAddress?) {
+    /// `made` is resolved once `connectionMade` has run (what `createDatagramEndpoint` waits for).
+    init(loop: EventLoop, fd: Int32, protocolObject: any DatagramProtocol, remote: SocketAddress?, made: Future<Void>) {
         self.loop = loop
         self.fd = fd
         self.protocolObject = protocolObject
         self.remote = remote
         loop.scheduleInternal { [self] in
             do { try self.protocolObject?.connectionMade(DatagramHandle(self)) } catch { report(error) }
+            if !made.done() { try? made.setResult(()) }
             if !closing { _ = try? loop.addReader(fd) { [self] in readReady() } }
         }
     }
@@ -194,8 +196,9 @@ extension EventLoop {
             throw error
         }
         let protocolObject = makeProtocol()
-        let transport = DatagramTransport(loop: self, fd: fd, protocolObject: protocolObject, remote: remoteAddress)
-        try await asyncio.sleep(0)
+        let made = createFuture(of: Void.self)
+        let transport = DatagramTransport(loop: self, fd: fd, protocolObject: protocolObject, remote: remoteAddress, made: made)
+        try await awaitConnectionMade(made, orClose: transport.close)
         return (transport, protocolObject)
     }
 }

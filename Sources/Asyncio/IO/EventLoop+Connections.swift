@@ -135,14 +135,15 @@ extension EventLoop {
         return fd
     }
 
-    /// Lets the transport's `connectionMade` run (next iteration, as in asyncio). Cancelled
-    /// meanwhile, the connection is closed before the cancel goes on: nothing made by a
-    /// cancelled `createConnection` or `openConnection` stays open.
-    nonisolated(nonsending) func awaitConnectionMade(_ transport: some Transport) async throws {
+    /// Waits until the transport's `connectionMade` has run (`made`, resolved by the transport
+    /// right after it, in the next iteration as in asyncio). Cancelled meanwhile, the connection
+    /// is closed before the cancel goes on: nothing made by a cancelled `createConnection` or
+    /// `openConnection` or `createDatagramEndpoint` stays open.
+    nonisolated(nonsending) func awaitConnectionMade(_ made: Future<Void>, orClose close: () -> Void) async throws {
         do {
-            try await asyncio.sleep(0)
+            try await made.value
         } catch {
-            transport.close()
+            close()
             throw error
         }
     }

@@ -33,8 +33,11 @@ final class SocketTransport: Transport, @unchecked Sendable {
     var isSocketTransport: Bool { isSocket }
     private let reads: Bool
 
+    /// `made`, when given, is resolved once `connectionMade` has run: what `createConnection`
+    /// waits for, so it never returns a transport whose protocol has not been told yet, in
+    /// whatever order the loop runs its ready callbacks.
     init(loop: EventLoop, fd: Int32, protocolObject: any BaseProtocol, peer: SocketAddress?,
-         isSocket: Bool = true, reads: Bool = true) {
+         isSocket: Bool = true, reads: Bool = true, made: Future<Void>? = nil) {
         self.loop = loop
         self.fd = fd
         self.protocolObject = protocolObject
@@ -45,6 +48,7 @@ final class SocketTransport: Transport, @unchecked Sendable {
         self.reads = reads
         loop.scheduleInternal { [self] in
             do { try self.protocolObject?.connectionMade(self) } catch { callbackFailed(error, "connection_made") }
+            if let made, !made.done() { try? made.setResult(()) }
             if reads && !closing && !readingPaused { _ = try? loop.addReader(fd) { [self] in readReady() } }
             // A write-only pipe is watched for its reader going away (epoll reports an error on
             // the write end), as asyncio's write pipe transport does: it then closes by itself.

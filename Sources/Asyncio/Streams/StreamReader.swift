@@ -48,12 +48,27 @@ public final class StreamReader: @unchecked Sendable {
 
     // MARK: Fed by the protocol
 
-    func setTransport(_ transport: any Transport) { self.transport = transport }
+    /// The transport to pause while the buffer is over twice the limit (asyncio's
+    /// `set_transport`); nil detaches it, resuming it first if this reader paused it. A protocol
+    /// that feeds several readers in turn over one connection (HTTP responses) detaches each.
+    public func setTransport(_ transport: (any Transport)?) {
+        if transport == nil, paused, let old = self.transport {
+            paused = false
+            old.resumeReading()
+        }
+        self.transport = transport
+    }
 
     /// Appends received data; pauses the transport when the buffer passes twice the limit.
     public func feedData(_ data: [UInt8]) {
         if data.isEmpty { return }
-        buffer += data
+        if available == 0 {
+            // Nothing unread: adopt the array instead of copying it into the old storage.
+            buffer = data
+            head = 0
+        } else {
+            buffer += data
+        }
         wakeWaiter()
         if let transport, !paused, available > 2 * limit {
             transport.pauseReading()

@@ -93,8 +93,9 @@ extension EventLoop {
         fd: Int32, peer: SocketAddress?, app: any BaseProtocol, tls: TLSOptions?
     ) async throws -> any Transport {
         guard let tls else {
-            let transport = SocketTransport(loop: self, fd: fd, protocolObject: app, peer: peer)
-            try await awaitConnectionMade(transport)
+            let made = createFuture(of: Void.self)
+            let transport = SocketTransport(loop: self, fd: fd, protocolObject: app, peer: peer, made: made)
+            try await awaitConnectionMade(made, orClose: transport.close)
             return transport
         }
         let waiter = createFuture(of: Void.self)

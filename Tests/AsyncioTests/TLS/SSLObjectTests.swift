@@ -1,5 +1,6 @@
 // SSLContext and SSLObject without sockets: two ends exchange records in memory.
 @testable import Asyncio
+import AsyncioTestSupport
 import Testing
 
 /// Runs a handshake between two SSL objects, moving records until both are done or one fails.

@@ -161,13 +161,16 @@ asyncio.run(main())
             replies.append(try exchange(port, withCertificate))
             replies.append(try exchange(port, plain))
         }
-        #expect(replies == [
+        #expect(replies.prefix(2) == [
             "sni=localhost alpn=echo/1 version=TLSv1.3 client=- got=hi\n",
             "sni=localhost alpn=None version=TLSv1.3 client=asyncio test client got=hi\n",
-            // CPython's TLS server drops a client without a certificate with no alert (its
-            // sslproto does not flush one): the client sees the connection end.
-            "",
         ])
+        // CPython's TLS server drops a client without a certificate with no alert (its sslproto
+        // does not flush one). In TLS 1.3 the client has finished its handshake and sent "hi" by
+        // then, so it sees either the connection end or, when "hi" reached a socket the server had
+        // already closed, the kernel's reset: both are the connection lost, never a reply.
+        #expect(replies.count == 3)
+        #expect(["", "OSError: [Errno 104] Connection reset by peer"].contains(replies.last ?? "missing"))
     }
 
     @Test(.enabled(if: onPath("curl"))) func curlFetchesTwoPagesOverOneTLSConnection() throws { try withLeakChecks { loop, _ in
@@ -241,23 +244,8 @@ asyncio.run(main())
     @Test func ourClientFetchesFromNginxOverTLS() throws {
         let fixtures = try TLSFixtures()
         let certificates = fixtures.certificates
-        let folder = certificates.folder + "/nginx-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
-        let configuration = """
-        daemon off;
-        master_process off;
-        error_log \(folder)/error.log;
-        pid \(folder)/nginx.pid;
-        events {}
-        http {
-            access_log off;
-            client_body_temp_path \(folder)/body;
-            proxy_temp_path \(folder)/proxy;
-            fastcgi_temp_path \(folder)/fastcgi;
-            uwsgi_temp_path \(folder)/uwsgi;
-            scgi_temp_path \(folder)/scgi;
+        let nginx = try NginxPeer(folder: certificates.folder, servers: """
             server {
                 listen 127.0.0.1:\(port) ssl;
                 server_name localhost;
@@ -269,10 +257,7 @@ asyncio.run(main())
                     return 200 "nginx sni=$ssl_server_name alpn=$ssl_alpn_protocol protocol=$ssl_protocol uri=$request_uri\\n";
                 }
             }
-        }
-        """
-        try configuration.write(toFile: "\(folder)/nginx.conf", atomically: true, encoding: .utf8)
-        let nginx = try PeerProcess("nginx", ["-c", "\(folder)/nginx.conf", "-e", "\(folder)/error.log"])
+        """)
         defer { nginx.stop() }
         let client = try fixtures.client()
         try client.setAlpnProtocols(["http/1.1"])
@@ -295,18 +280,4 @@ asyncio.run(main())
         #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(response)")
         #expect(response.hasSuffix("\r\n\r\nnginx sni=localhost alpn=http/1.1 protocol=TLSv1.3 uri=/hello\n"), "\(response)")
     }
-}
-
-/// A loopback TCP port that was free a moment ago.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    guard bound == 0 else { throw PeerError("bind failed: \(errno)") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

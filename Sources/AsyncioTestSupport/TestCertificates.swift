@@ -3,23 +3,23 @@
 import Foundation
 
 /// A folder of PEM files made once per test process by `openssl` (EC P-256 keys, 30 days).
-struct TestCertificates: Sendable {
-    let folder: String
-    var caFile: String { "\(folder)/ca.pem" }
-    var serverCert: String { "\(folder)/server.pem" }
-    var serverKey: String { "\(folder)/server.key" }
-    var expiredCert: String { "\(folder)/expired.pem" }
-    var wrongHostCert: String { "\(folder)/wronghost.pem" }
-    var clientCert: String { "\(folder)/client.pem" }
-    var clientKey: String { "\(folder)/client.key" }
+public struct TestCertificates: Sendable {
+    public let folder: String
+    public var caFile: String { "\(folder)/ca.pem" }
+    public var serverCert: String { "\(folder)/server.pem" }
+    public var serverKey: String { "\(folder)/server.key" }
+    public var expiredCert: String { "\(folder)/expired.pem" }
+    public var wrongHostCert: String { "\(folder)/wronghost.pem" }
+    public var clientCert: String { "\(folder)/client.pem" }
+    public var clientKey: String { "\(folder)/client.key" }
     /// A second CA that signed nothing of ours (an untrusted issuer for the client).
-    var otherCAFile: String { "\(folder)/other-ca.pem" }
+    public var otherCAFile: String { "\(folder)/other-ca.pem" }
     /// The server key encrypted with `encryptedKeyPassword`.
-    var encryptedServerKey: String { "\(folder)/server-encrypted.key" }
-    let encryptedKeyPassword = "s3cret"
+    public var encryptedServerKey: String { "\(folder)/server-encrypted.key" }
+    public let encryptedKeyPassword = "s3cret"
 
     /// Made on first use; nil when the openssl command is missing or fails.
-    static let shared: TestCertificates? = make()
+    public static let shared: TestCertificates? = make()
 
     private static func make() -> TestCertificates? {
         let folder = NSTemporaryDirectory() + "asyncio-tls-\(getpid())"

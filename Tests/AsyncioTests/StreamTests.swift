@@ -49,6 +49,28 @@ import Testing
         }
     }
 
+    @Test func readAnyHandsOverAWholeBufferAndCopiesAPartlyReadOne() throws {
+        try withVirtualLoop { loop, _ in
+            let reader = StreamReader()
+            let outcome = try loop.runUntilComplete { () async throws -> [[UInt8]] in
+                reader.feedData([1, 2, 3])
+                let whole = try await reader.readAny()            // the fed array itself
+                reader.feedData([4, 5, 6])
+                let first = try await reader.readexactly(1)
+                reader.feedData([7])
+                let rest = try await reader.readAny()             // unread bytes after a partial read
+                let waiting = try asyncio.createTask { try await reader.readAny() }
+                try await asyncio.sleep(0)
+                reader.feedData([8, 9])
+                let woken = try await waiting.value               // waits for data, then takes it all
+                reader.feedEOF()
+                let end = try await reader.readAny()
+                return [whole, first, rest, woken, end]
+            }
+            #expect(outcome == [[1, 2, 3], [4], [5, 6, 7], [8, 9], []])
+        }
+    }
+
     @Test func overTheLimitReaduntilKeepsTheDataAndReadlineDropsTheLine() throws {
         try withVirtualLoop { loop, _ in
             let reader = StreamReader(limit: 8)

@@ -132,6 +132,20 @@ public final class StreamReader: @unchecked Sendable {
         return take(min(n, available))
     }
 
+    /// Everything unread (at least one byte unless at EOF), as `read(Int.max)`, but when nothing
+    /// of the buffer was consumed yet the buffer itself is handed over instead of copied: an HTTP
+    /// body read with `readany` moves each received array to the caller untouched. (Plain `read`
+    /// keeps its buffer's storage for the next feed; handing it over there slowed stream echo.)
+    nonisolated(nonsending) package func readAny() async throws -> [UInt8] {
+        if let failure { throw failure }
+        if available == 0 && !eof { try await waitForData("read") }
+        guard head == 0 else { return take(available) }
+        let data = buffer
+        buffer = []
+        maybeResumeTransport()
+        return data
+    }
+
     /// Exactly `n` bytes; at EOF before that, `IncompleteReadError` with what was read.
     nonisolated(nonsending) public func readexactly(_ n: Int) async throws -> [UInt8] {
         if n < 0 { throw ValueError("readexactly size can not be less than zero") }

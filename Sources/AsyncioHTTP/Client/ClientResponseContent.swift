@@ -51,7 +51,7 @@ public final class ClientResponseContent: @unchecked Sendable {
 
     /// Everything that has arrived, at least one byte unless at the end (aiohttp's `readany`).
     nonisolated(nonsending) public func readany() async throws -> [UInt8] {
-        try await bounded { try await reader.read(Int.max) }
+        try await bounded { try await reader.readAny() }
     }
 
     /// Exactly `n` bytes; `IncompleteReadError` at the end before that.

@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioTestSupport", dependencies: ["Asyncio"]),
         .executableTarget(name: "ProcessPoolDemo", dependencies: ["Asyncio", "AsyncioProcessPool"]),
-        .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets"]),
+        .executableTarget(name: "SeedExamples", dependencies: ["Asyncio", "AsyncioGreenlets", "AsyncioHTTP", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(name: "TopLevelCheck", dependencies: ["Asyncio"]),
         // The HTTP parser under libFuzzer (Scripts/fuzz-http-parser.sh) and its differential check.
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["AsyncioHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),

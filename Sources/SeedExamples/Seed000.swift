@@ -231,5 +231,5 @@ let seed000Examples: [Example] = [
     Example(seed: "000", title: "template before 3.7: wait, then results", run: templateWaitResults),
     Example(seed: "000", title: "template 3.7: gather, no results", run: templateGatherNoResults),
     Example(seed: "000", title: "template 3.7: gather with results", run: templateGatherResults),
-    Example(seed: "000", title: "as_completed over @asyncio.coroutine generators", run: decoratedAsCompletedExample),
+    Example(seed: "000", title: "as_completed over @asyncio.coroutine generators (any order)", run: decoratedAsCompletedExample),
 ]

@@ -162,47 +162,6 @@ func runInExecutorExample() throws {
     }
 }
 
-struct Response: Sendable {
-    let url: String
-}
-
-/// Stands in for `requests.get`: a blocking call.
-func fakeGet(_ url: String) -> Response {
-    blockingSleep(1)
-    return Response(url: url)
-}
-
-let urls = ["https://www.baidu.com", "https://www.taobao.com", "https://www.jd.com"]
-
-func toThreadExample() throws {
-    try asyncio.run {
-        let tasks = try urls.map { url in try asyncio.createTask { try await asyncio.toThread { fakeGet(url) } } }
-        let (done, _) = try await asyncio.wait(tasks)
-        for task in done.sorted(by: { $0.getName() < $1.getName() }) { print(try task.result().url) }
-    }
-}
-
-let images = ["https://example.com/1.png", "https://example.com/2.jpg", "https://example.com/3.png"]
-
-/// Stands in for the seed's `download_image`: a blocking download.
-func downloadImage(_ url: String) {
-    print("开始爬取\(url)...")
-    blockingSleep(1)
-    print("下载\(url.suffix(5))完成")
-}
-
-func syncVersusAsyncExample() throws {
-    let start = wallClock()
-    for url in images { downloadImage(url) }
-    print("同步耗时:", secondsSince(start))
-    try asyncio.run {
-        let start = wallClock()
-        let tasks = try images.map { url in try asyncio.createTask { try await asyncio.toThread { downloadImage(url) } } }
-        _ = try await asyncio.wait(tasks)
-        print("异步耗时:", secondsSince(start))
-    }
-}
-
 let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.2 run a coroutine on a new loop and with asyncio.run", run: runOnNewLoopExample),
     Example(seed: "001", title: "3.3 示例1 await asyncio.sleep", run: { _ = try asyncio.run(other) }),
@@ -216,8 +175,11 @@ let seed001Examples: [Example] = [
     Example(seed: "001", title: "3.4 示例2 create_task(name=)", run: { try waitOverTasksExample(names: ["n1", "n2"]) }),
     Example(seed: "001", title: "3.5 补充 thread pool: 10 jobs on 5 workers (any order)", run: threadPoolExample),
     Example(seed: "001", title: "3.5 补充 run_in_executor(None, func)", run: runInExecutorExample),
-    Example(seed: "001", title: "3.5 补充 to_thread of a blocking function", run: toThreadExample),
-    Example(seed: "001", title: "2 sync vs async download (any order)", run: syncVersusAsyncExample),
+    Example(seed: "001", title: "3.5 补充 案例1 run_in_executor(None, requests.get, url)", run: { try onImageServer(scrapeWithExecutorExample) }),
+    Example(seed: "001", title: "3.5 补充 案例2 to_thread(requests.get, url)", run: { try onImageServer(toThreadExample) }),
+    Example(seed: "001", title: "3.5 补充 或者 scrape_api awaits to_thread", run: { try onImageServer(scrapeWithToThreadExample) }),
+    Example(seed: "001", title: "2 sync vs async download (any order)", run: { try onImageServer(syncVersusAsyncExample) }),
+    Example(seed: "001", title: "2 the same download with a client session (any order)", run: { try onImageServer(sessionDownloadExample) }),
     Example(seed: "001", title: "1.1 greenlet switch", run: greenletExample),
     Example(seed: "001", title: "1.2 yield and yield from", run: yieldExample),
     Example(seed: "001", title: "1.3 @asyncio.coroutine with yield from", run: decoratedCoroutineExample),

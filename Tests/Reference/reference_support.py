@@ -36,6 +36,17 @@ class Policy(asyncio.DefaultEventLoopPolicy):
     def new_event_loop(self):
         return VirtualLoop()
 
+class RealTimeLoop(asyncio.SelectorEventLoop):
+    """The real clock (for examples that wait on sockets), with the same task names."""
+    def create_task(self, coro, *, name=None, context=None):
+        if name is None:
+            name = f"Task-{next(NAMES[0])}"
+        return super().create_task(coro, name=name, context=context)
+
+class RealTimePolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return RealTimeLoop()
+
 asyncio.set_event_loop_policy(Policy())
 now = lambda: CLOCK.now
 

@@ -154,43 +154,109 @@ def _():
         print('default thread pool', result)
     asyncio.run(main())
 
-URLS = ['https://www.baidu.com', 'https://www.taobao.com', 'https://www.jd.com']
+from image_server import on_image_server, IMAGES
+import time
 
-class Response:
-    def __init__(self, url): self.url = url
+def site_urls(server):
+    return [server.url(p) for p in ["/www.baidu.com", "/www.taobao.com", "/www.jd.com"]]
 
-def fake_get(url):
-    blocking_sleep(1)
-    return Response(url)
-
-@example("001", "3.5 补充 to_thread of a blocking function")
+@example("001", "3.5 补充 案例1 run_in_executor(None, requests.get, url)")
 def _():
-    async def main():
-        tasks = [asyncio.create_task(asyncio.to_thread(fake_get, url)) for url in URLS]
-        done, pending = await asyncio.wait(tasks)
-        for task in sorted(done, key=lambda t: t.get_name()):
-            print(task.result().url)
-    asyncio.run(main())
+    import requests
+    def program(server):
+        async def scrape_api(url):
+            loop = asyncio.get_event_loop()
+            fut = loop.run_in_executor(None, requests.get, url)
+            response = await fut
+            return response
+        async def main():
+            tasks = [asyncio.create_task(scrape_api(url)) for url in site_urls(server)]
+            done, pending = await asyncio.wait(tasks)
+            print(sorted_set(done))
+        asyncio.run(main())
+    on_image_server(program)
 
-IMAGES = ['https://example.com/1.png', 'https://example.com/2.jpg', 'https://example.com/3.png']
+@example("001", "3.5 补充 案例2 to_thread(requests.get, url)")
+def _():
+    import requests
+    def program(server):
+        async def main():
+            tasks = [asyncio.create_task(asyncio.to_thread(requests.get, url)) for url in site_urls(server)]
+            done, pending = await asyncio.wait(tasks)
+            for task in sorted(done, key=lambda t: t.get_name()):
+                print(task.result().url)
+        asyncio.run(main())
+    on_image_server(program)
+
+@example("001", "3.5 补充 或者 scrape_api awaits to_thread")
+def _():
+    import requests
+    def program(server):
+        async def scrape_api(url):
+            get = asyncio.to_thread(requests.get, url)
+            response = await get
+            return response
+        async def main():
+            tasks = [asyncio.create_task(scrape_api(url)) for url in site_urls(server)]
+            done, pending = await asyncio.wait(tasks)
+            for task in sorted(done, key=lambda t: t.get_name()):
+                print(task.result().url)
+        asyncio.run(main())
+    on_image_server(program)
+
+def image_urls(server):
+    return [server.url(p) for p in IMAGES]
+
+def save_image(image):
+    image_name = f'./images/{time.time()}.png'
+    with open(image_name, 'wb') as f:
+        f.write(image)
+    say(f'下载{image_name}完成')
 
 def download_image(url):
+    import requests
     say(f'开始爬取{url}...')
-    blocking_sleep(1)
-    say(f'下载{url[-5:]}完成')
+    image = b""
+    try:
+        response = requests.get(url)
+        if response.status_code == 200:
+            image = response.content
+    except Exception:
+        say(f'爬取{url[20]}...是出现错误')
+    save_image(image)
 
 @example("001", "2 sync vs async download (any order)")
 def _():
-    start = wall()
-    for url in IMAGES:
-        download_image(url)
-    print('同步耗时:', seconds_since(start))
-    async def async_download():
-        start = wall()
-        tasks = [asyncio.create_task(asyncio.to_thread(download_image, url)) for url in IMAGES]
-        await asyncio.wait(tasks)
-        print('异步耗时:', seconds_since(start))
-    asyncio.run(async_download())
+    def program(server):
+        urls = image_urls(server)
+        start = time.time()
+        for url in urls:
+            download_image(url)
+        print('同步耗时:', time.time() - start)
+        async def async_download():
+            start = time.time()
+            tasks = [asyncio.create_task(asyncio.to_thread(download_image, url)) for url in urls]
+            await asyncio.wait(tasks)
+            print('异步耗时:', time.time() - start)
+        asyncio.run(async_download())
+    on_image_server(program)
+
+@example("001", "2 the same download with a client session (any order)")
+def _():
+    import aiohttp
+    def program(server):
+        async def main():
+            start = time.time()
+            async with aiohttp.ClientSession() as session:
+                async def fetch(url):
+                    say(f'开始爬取{url}...')
+                    async with session.get(url) as response:
+                        image = await response.read()
+                    save_image(image)
+                await asyncio.wait([asyncio.create_task(fetch(url)) for url in image_urls(server)])
+            print('异步耗时:', time.time() - start)
+        asyncio.run(main())
+    on_image_server(program)
 
 @example("001", "1.1 greenlet switch")
 def _():

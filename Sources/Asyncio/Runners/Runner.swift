@@ -42,8 +42,12 @@ public final class Runner {
     }
 
     /// Runs `body` as a task on the runner's loop until it finishes, and returns its result.
-    /// Throws if a loop already runs on this thread, or if the runner is closed.
+    /// Throws if a loop already runs on this thread, or if the runner is closed. The task is
+    /// named `name`; without one it takes the next default name (Task-N) as asyncio's does. (A
+    /// library that runs a private loop names its task, so that it does not shift the numbers
+    /// of the program's own tasks.)
     public func run<T: Sendable>(
+        name: String? = nil,
         _ body: sending @escaping () async throws -> T,
         fileID: String = #fileID, line: Int = #line, function: String = #function
     ) throws -> T {
@@ -51,7 +55,7 @@ public final class Runner {
             throw EventLoopError.runFromRunningLoop("Runner.run()")
         }
         let loop = try getLoop()
-        let task = try loop.createTask(body, fileID: fileID, line: line, function: function)
+        let task = try loop.createTask(name: name, body, fileID: fileID, line: line, function: function)
         // Ctrl-C cancels the main task, as asyncio does; a second one gets the default action.
         var interrupted = false
         let handlesInterrupt = casyncio_signal_is_default(SIGINT) == 1

@@ -7,6 +7,10 @@ import HTTPTypes
 /// the response (its `body`, `bodyText`, `text()` and `json()` work without a loop afterwards).
 /// Meant for threads: `asyncio.toThread { try HTTP.get(url) }`, `loop.runInExecutor(nil) { ... }`.
 /// Calling it on a thread whose loop is running throws (as `asyncio.run` does).
+///
+/// As `requests` does not touch asyncio, neither does a call here show through: its loop runs on
+/// the real clock whatever the event loop policy, and its one task is named "HTTP.request", so
+/// the program's own tasks keep their default names (Task-1, Task-2, ...).
 public enum HTTP {
     /// Any method (requests' `requests.request`).
     public static func request(
@@ -15,7 +19,7 @@ public enum HTTP {
         allowRedirects: Bool = true, timeout: ClientTimeout = ClientTimeout(), ssl: SSLContext? = nil,
         verifySSL: Bool = true
     ) throws -> ClientResponse {
-        try asyncio.run {
+        try Runner(loopFactory: { try EventLoop() }).run(name: "HTTP.request") {
             try await ClientSession.with(timeout: timeout) { session in
                 let response = try await session.request(
                     method, url, params: params, headers: headers, data: data, json: json, auth: auth,

@@ -50,7 +50,9 @@ final class ServerConnection: ConnectionProtocol, @unchecked Sendable {
     func connectionMade(_ transport: any Transport) {
         self.transport = transport
         remote = transport.getExtraInfo("peername") as? SocketAddress
-        task = try? loop.createTask { [self] in await self.run() }
+        // Named, unlike aiohttp's handler task, so serving does not use up the default names
+        // (Task-N) of the program's own tasks.
+        task = try? loop.createTask(name: "HTTP connection") { [self] in await self.run() }
     }
 
     func dataReceived(_ data: [UInt8]) {

@@ -9,11 +9,14 @@ let package = Package(
         .library(name: "AsyncioProcessPool", targets: ["AsyncioProcessPool"]),
         .library(name: "AsyncioGreenlets", targets: ["AsyncioGreenlets"]),
         .library(name: "AsyncioHTTP", targets: ["AsyncioHTTP"]),
+        .library(name: "AsyncioDownload", targets: ["AsyncioDownload"]),
         .executable(name: "seeds", targets: ["SeedExamples"]),
+        .executable(name: "download", targets: ["DownloadTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CAsyncio"),
@@ -28,6 +31,15 @@ let package = Package(
         .target(
             name: "AsyncioHTTP",
             dependencies: ["Asyncio", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        // The concurrent downloader: the engine as a library, the `download` command on top.
+        .target(
+            name: "AsyncioDownload",
+            dependencies: ["Asyncio", "AsyncioHTTP", "COpenSSL", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .executableTarget(
+            name: "DownloadTool",
+            dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),

@@ -4,6 +4,7 @@
 #define ASYNCIO_COPENSSL_SHIM_H
 
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>

@@ -1,0 +1,58 @@
+// DownloadItem: one URL to fetch, with an optional output name and SHA-256; and the -i list format.
+
+/// One file to download: its URL, the name to save it as (nil: from the server or the URL), and
+/// the SHA-256 it must have (nil: not checked).
+public struct DownloadItem: Sendable, Equatable {
+    public var url: String
+    public var name: String?
+    public var sha256: String?
+
+    public init(url: String, name: String? = nil, sha256: String? = nil) {
+        self.url = url
+        self.name = name
+        self.sha256 = sha256?.lowercased()
+    }
+}
+
+/// A line of an input list that cannot be read.
+public struct InputListError: Error, CustomStringConvertible, Equatable {
+    public let line: Int
+    public let message: String
+    public var description: String { "line \(line): \(message)" }
+}
+
+extension DownloadItem {
+    /// Reads an input list (`-i FILE`): one URL per line, then optionally a tab and the output
+    /// name, and a tab and `sha256=HEX`; blank lines and lines starting with `#` are skipped.
+    ///
+    ///     https://example.com/a.iso
+    ///     https://example.com/b.iso<TAB>b-renamed.iso<TAB>sha256=9f86d08…
+    ///     https://example.com/c.iso<TAB>sha256=2c26b46…
+    public static func parseList(_ text: String) throws -> [DownloadItem] {
+        var items: [DownloadItem] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map {
+                String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            }
+            var item = DownloadItem(url: fields[0])
+            for field in fields.dropFirst() where !field.isEmpty {
+                if field.hasPrefix("sha256=") {
+                    let hex = String(field.dropFirst(7)).lowercased()
+                    guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit }) else {
+                        throw InputListError(line: index + 1, message: "sha256= needs 64 hex digits, got \(hex.count) characters")
+                    }
+                    item.sha256 = hex
+                } else if item.name == nil {
+                    item.name = field
+                } else {
+                    throw InputListError(line: index + 1, message: "more than one output name: \(field)")
+                }
+            }
+            items.append(item)
+        }
+        return items
+    }
+}

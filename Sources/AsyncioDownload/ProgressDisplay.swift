@@ -1,0 +1,233 @@
+// ProgressDisplay: what a person sees: live bars on a terminal, one line per file on a pipe, the summary.
+import Asyncio
+import Foundation
+
+/// Sizes and rates as people read them: "512 B", "1.5 KiB", "3.2 MiB", "1.0 GiB".
+public enum Human {
+    public static func bytes(_ count: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = count
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(Int(value)) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
+    public static func seconds(_ value: Double) -> String {
+        if value < 10 { return String(format: "%.2f s", value) }
+        if value < 60 { return String(format: "%.1f s", value) }
+        let whole = Int(value)
+        return whole < 3600 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s" : "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+    }
+}
+
+/// Writes text to a descriptor at once (no buffering: the display and the summary interleave
+/// with nothing else).
+struct Output: Sendable {
+    let descriptor: Int32
+    func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            done += n
+        }
+    }
+}
+
+/// Shows a run as it goes. `terminal`: a live line per active download (name, bar, bytes, rate,
+/// ETA) and a total line, redrawn at most 10 times a second in place; finished files scroll up
+/// above them. Otherwise (a pipe or a file) one plain line per finished file, no control
+/// characters. `quiet`: only failures, on standard error. Owned by the loop thread.
+public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
+    public enum Style: Sendable { case terminal, lines, quiet }
+
+    private struct Active {
+        var name: String
+        var size: Int
+        var total: Int?
+        let startSize: Int
+        let started: Double
+        var note: String?
+    }
+
+    private let style: Style
+    private let out: Output
+    private let err = Output(descriptor: 2)
+    private let count: Int
+    private let width: Int
+    private var active: [Int: Active] = [:]
+    private var order: [Int] = []
+    private var finishedCount = 0
+    private var failedCount = 0
+    private var totalReceived = 0
+    private var receivedBefore: [Int: Int] = [:]
+    private var drawnLines = 0
+    private var redraw: TimerHandle?
+    private var dirty = false
+    private let loop: EventLoop
+    private let start: Double
+
+    /// `count`: the number of items in the run. `descriptor`: where to draw (standard output).
+    public init(style: Style, count: Int, loop: EventLoop, descriptor: Int32 = 1) {
+        self.style = style
+        self.count = count
+        self.loop = loop
+        out = Output(descriptor: descriptor)
+        start = loop.time()
+        var size = winsize()
+        width = ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 ? Int(size.ws_col) : 80
+    }
+
+    /// The style for standard output: terminal when it is one, else lines (or quiet).
+    public static func style(quiet: Bool, descriptor: Int32 = 1) -> Style {
+        quiet ? .quiet : (isatty(descriptor) == 1 ? .terminal : .lines)
+    }
+
+    public func started(_ id: Int, name: String, size: Int, total: Int?) {
+        if active[id] == nil { order.append(id) }
+        active[id] = Active(name: name, size: size, total: total, startSize: size, started: loop.time(), note: nil)
+        receivedBefore[id] = receivedBefore[id] ?? 0
+        changed()
+    }
+
+    public func progressed(_ id: Int, size: Int) {
+        guard var entry = active[id] else { return }
+        totalReceived += max(0, size - entry.size)
+        entry.size = size
+        entry.note = nil
+        active[id] = entry
+        changed()
+    }
+
+    public func retrying(_ id: Int, reason: String, delay: Double) {
+        if var entry = active[id] {
+            entry.note = "retry in \(Human.seconds(delay)): \(reason)"
+            active[id] = entry
+        }
+        if style == .lines { out.write("retry \(Human.seconds(delay)): \(reason)\n") }
+        changed()
+    }
+
+    public func finished(_ id: Int, _ result: DownloadResult) {
+        finishedCount += 1
+        active[id] = nil
+        order.removeAll { $0 == id }
+        let line: String
+        switch result.outcome {
+        case .ok: line = "ok      \(result.name ?? "")  \(Human.bytes(Double(result.received)))"
+        case .skipped(let why): line = "skipped \(result.name ?? result.item.url): \(why)"
+        case .failed(let why):
+            failedCount += 1
+            line = "failed  \(result.item.url): \(why)"
+        case .interrupted: line = "stopped \(result.name ?? result.item.url)"
+        }
+        switch style {
+        case .quiet:
+            if case .failed = result.outcome { err.write(line + "\n") }
+        case .lines:
+            out.write(line + "\n")
+        case .terminal:
+            erase()
+            out.write(line + "\n")
+            draw()
+        }
+    }
+
+    /// Stops redrawing and clears the live lines (before the summary).
+    public func close() {
+        redraw?.cancel()
+        redraw = nil
+        if style == .terminal { erase() }
+    }
+
+    private func changed() {
+        guard style == .terminal else { return }
+        dirty = true
+        if redraw == nil {
+            draw()
+            redraw = try? loop.callLater(0.1) { [weak self] in self?.tick() }
+        }
+    }
+
+    private func tick() {
+        redraw = nil
+        if dirty { changed() }
+    }
+
+    private func erase() {
+        if drawnLines > 0 { out.write("\u{1B}[\(drawnLines)F\u{1B}[J") }
+        drawnLines = 0
+    }
+
+    private func draw() {
+        dirty = false
+        erase()
+        let now = loop.time()
+        var text = ""
+        for id in order {
+            guard let entry = active[id] else { continue }
+            text += fit(liveLine(entry, now)) + "\n"
+        }
+        let elapsed = max(now - start, 0.001)
+        text += fit("[\(finishedCount)/\(count)] \(Human.bytes(Double(totalReceived))) in \(Human.seconds(elapsed)), "
+                    + "\(Human.bytes(Double(totalReceived) / elapsed))/s, \(active.count) active"
+                    + (failedCount > 0 ? ", \(failedCount) failed" : "")) + "\n"
+        drawnLines = order.count + 1
+        out.write(text)
+    }
+
+    private func liveLine(_ entry: Active, _ now: Double) -> String {
+        let elapsed = max(now - entry.started, 0.001)
+        let rate = Double(entry.size - entry.startSize) / elapsed
+        let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        if let note = entry.note { return "\(name) \(note)" }
+        guard let total = entry.total, total > 0 else {
+            return "\(name) \(Human.bytes(Double(entry.size)))  \(Human.bytes(rate))/s"
+        }
+        let fraction = min(Double(entry.size) / Double(total), 1)
+        let barWidth = 20
+        let filled = Int(fraction * Double(barWidth))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled)
+        let eta = rate > 0 ? Human.seconds(Double(total - entry.size) / rate) : "?"
+        return "\(name) [\(bar)] \(String(format: "%3d%%", Int(fraction * 100))) "
+            + "\(Human.bytes(Double(entry.size)))/\(Human.bytes(Double(total)))  \(Human.bytes(rate))/s  ETA \(eta)"
+    }
+
+    private func fit(_ line: String) -> String {
+        line.count < width ? line : String(line.prefix(width - 1))
+    }
+}
+
+extension Downloader.Report {
+    /// The end-of-run summary: counts, bytes, time, average rate, then each failure with its reason.
+    public func summary() -> String {
+        var ok = 0, failed = 0, skipped = 0, stopped = 0, bytes = 0
+        var failures: [String] = []
+        for result in results {
+            bytes += result.received
+            switch result.outcome {
+            case .ok: ok += 1
+            case .skipped: skipped += 1
+            case .failed(let why):
+                failed += 1
+                failures.append("  \(result.item.url): \(why)")
+            case .interrupted: stopped += 1
+            }
+        }
+        var text = "\(ok) ok, \(failed) failed, \(skipped) skipped"
+        if stopped > 0 { text += ", \(stopped) stopped (resume with -c)" }
+        text += "; \(Human.bytes(Double(bytes))) in \(Human.seconds(seconds)), \(Human.bytes(Double(bytes) / max(seconds, 0.001)))/s\n"
+        if !failures.isEmpty { text += "failed:\n" + failures.joined(separator: "\n") + "\n" }
+        return text
+    }
+
+    /// The exit status: 130 after an interrupt, 1 when some download failed, else 0.
+    public var exitCode: Int32 {
+        if interrupted { return 130 }
+        return results.contains { if case .failed = $0.outcome { return true } else { return false } } ? 1 : 0
+    }
+}

@@ -1,0 +1,80 @@
+// RetryPolicy: which failures are worth another try, and how long to wait (backoff, jitter, Retry-After).
+import Asyncio
+import AsyncioHTTP
+import Foundation
+
+/// A failure of one attempt, sorted by what to do about it.
+public enum AttemptFailure: Error, CustomStringConvertible, Sendable {
+    /// Worth another try after a while (`retryAfter`: the server said how long, in seconds).
+    case transient(String, retryAfter: Double?)
+    /// Another try would fail the same way.
+    case permanent(String)
+
+    public var description: String {
+        switch self {
+        case .transient(let reason, _), .permanent(let reason): reason
+        }
+    }
+}
+
+/// Retries with exponential backoff and full jitter on transient failures only: connection
+/// errors, timeouts, a body cut short, and the statuses 408, 429 and 5xx. A `Retry-After`
+/// (seconds or an HTTP date) replaces the backoff, up to `maxDelay`.
+public struct RetryPolicy: Sendable {
+    /// Tries after the first.
+    public var retries: Int
+    /// The first backoff, in seconds; each retry doubles it.
+    public var baseDelay: Double
+    /// The longest wait, backoff or Retry-After.
+    public var maxDelay: Double
+
+    public init(retries: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 60) {
+        self.retries = retries
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Seconds to wait before retry number `retry` (1, 2, …): `Retry-After` when the server
+    /// gave one, else a uniformly random time up to `baseDelay * 2^(retry-1)` ("full jitter").
+    public func delay(retry: Int, retryAfter: Double?, random: Double) -> Double {
+        if let retryAfter { return min(max(retryAfter, 0), maxDelay) }
+        let ceiling = min(baseDelay * pow(2, Double(retry - 1)), maxDelay)
+        return ceiling * random
+    }
+
+    /// Sorts an error thrown by one attempt.
+    public static func classify(_ error: any Error) -> AttemptFailure {
+        switch error {
+        case let failure as AttemptFailure: return failure
+        case is ClientConnectorError, is ServerDisconnectedError, is ServerTimeoutError, is TimeoutError,
+             is ClientPayloadError, is ClientOSError:
+            return .transient("\(type(of: error)): \(error)", retryAfter: nil)
+        case is InvalidURL:
+            return .permanent("invalid URL: \(error)")
+        default:
+            return .permanent("\(type(of: error)): \(error)")
+        }
+    }
+
+    /// The failure an HTTP status means, if it is not a success: 408, 429 and 5xx are transient.
+    public static func failure(status: Int, reason: String, retryAfter: String?, now: Date = Date()) -> AttemptFailure? {
+        if (200..<300).contains(status) { return nil }
+        let message = "HTTP \(status) \(reason)"
+        if status == 408 || status == 429 || (500..<600).contains(status) {
+            return .transient(message, retryAfter: retryAfter.flatMap { parseRetryAfter($0, now: now) })
+        }
+        return .permanent(message)
+    }
+
+    /// `Retry-After` as seconds from `now`: delay-seconds, or an HTTP date.
+    public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(trimmed), seconds >= 0 { return Double(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return max(date.timeIntervalSince(now), 0)
+    }
+}

@@ -60,6 +60,11 @@ let package = Package(
             dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
+            name: "AsyncioDownloadTests",
+            dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", "AsyncioTestSupport",
+                           .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .testTarget(
             name: "AsyncioGreenletsTests",
             dependencies: ["Asyncio", "AsyncioGreenlets", .target(name: "GreenletOverflowCheck")]
         ),

@@ -30,8 +30,9 @@ extension DownloadItem {
     ///     https://example.com/c.iso<TAB>sha256=2c26b46…
     public static func parseList(_ text: String) throws -> [DownloadItem] {
         var items: [DownloadItem] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
+        // "\r\n" is one Character in Swift: lines end at any of the three.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        for (index, line) in lines.enumerated() {
             let trimmed = line.drop { $0 == " " }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map {

@@ -18,7 +18,7 @@ public enum AttemptFailure: Error, CustomStringConvertible, Sendable {
 }
 
 /// Retries with exponential backoff and full jitter on transient failures only: connection
-/// errors, timeouts, a body cut short, and the statuses 408, 429 and 5xx. A `Retry-After`
+/// errors (but not TLS failures), timeouts, a body cut short, and the statuses 408, 429 and 5xx. A `Retry-After`
 /// (seconds or an HTTP date) replaces the backoff, up to `maxDelay`.
 public struct RetryPolicy: Sendable {
     /// Tries after the first.
@@ -46,6 +46,10 @@ public struct RetryPolicy: Sendable {
     public static func classify(_ error: any Error) -> AttemptFailure {
         switch error {
         case let failure as AttemptFailure: return failure
+        case let error as ClientConnectorError where error.underlying is SSLError:
+            // A certificate that does not verify, or a TLS version or cipher mismatch: the
+            // next try meets the same server.
+            return .permanent("\(type(of: error)): \(error)")
         case is ClientConnectorError, is ServerDisconnectedError, is ServerTimeoutError, is TimeoutError,
              is ClientPayloadError, is ClientOSError:
             return .transient("\(type(of: error)): \(error)", retryAfter: nil)

@@ -1,0 +1,136 @@
+// The Downloader and the `download` command against nginx (Debian's) on loopback, over HTTP and
+// HTTPS: files byte-identical to what curl downloads, resume with real Range requests, Ctrl-C
+// then -c, the pipe output, exit codes.
+@testable import AsyncioDownload
+import Asyncio
+import AsyncioTestSupport
+import Foundation
+import Testing
+
+/// nginx serving a folder on an HTTP and an HTTPS port (the test CA's localhost certificate);
+/// /slow/ is the same folder sent at 2 MB/s.
+final class NginxDownloads: @unchecked Sendable {
+    // Used from the test's thread; the loop reads only the immutable fields.
+    let nginx: NginxPeer
+    let httpPort: Int
+    let httpsPort: Int
+    let root: String
+    let certificates: TestCertificates
+
+    init() throws {
+        certificates = try #require(TestCertificates.shared)
+        httpPort = try freePort()
+        httpsPort = try freePort()
+        root = certificates.folder + "/downloads-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for (name, size) in Self.files { try Data(pattern(size)).write(to: URL(fileURLWithPath: root + "/" + name)) }
+        nginx = try NginxPeer(folder: certificates.folder, servers: """
+            server {
+                listen 127.0.0.1:\(httpPort);
+                listen 127.0.0.1:\(httpsPort) ssl;
+                server_name localhost;
+                ssl_certificate \(certificates.serverCert);
+                ssl_certificate_key \(certificates.serverKey);
+                root \(root);
+                location /slow/ { alias \(root)/; limit_rate 2m; }
+            }
+        """)
+        try waitForListener(port: httpPort)
+        try waitForListener(port: httpsPort)
+    }
+
+    static let files = [("small.bin", 1_000), ("medium.bin", 300_000), ("large.bin", 6_000_000), ("empty.bin", 0)]
+
+    deinit {
+        nginx.stop()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func url(_ scheme: String, _ path: String) -> String {
+        "\(scheme)://\(scheme == "https" ? "localhost" : "127.0.0.1"):\(scheme == "https" ? httpsPort : httpPort)\(path)"
+    }
+
+    /// What curl downloads from `url` (with the test CA for https).
+    func curl(_ url: String) throws -> [UInt8] {
+        let output = root + "/../curl-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let (_, status) = try run("/usr/bin/env", ["curl", "-sS", "--cacert", certificates.caFile, "-o", output, url])
+        guard status == 0 else { throw PeerError("curl \(url) exited with \(status)") }
+        return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
+    }
+}
+
+/// Runs a program to its end; returns its standard output and exit status.
+func run(_ program: String, _ arguments: [String]) throws -> (String, Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+}
+
+@Suite(.enabled(if: TestCertificates.shared != nil && onPath("nginx") && onPath("curl")), .timeLimit(.minutes(2)))
+struct DownloaderNginxTests {
+    let nginx: NginxDownloads
+    let folder: ScratchFolder
+    init() throws {
+        nginx = try NginxDownloads()
+        folder = try ScratchFolder()
+    }
+
+    @Test(arguments: ["http", "https"])
+    func filesAreWhatCurlDownloads(scheme: String) throws {
+        defer { folder.remove() }
+        let ssl = try SSLContext.createDefaultContext(cafile: nginx.certificates.caFile)
+        let items = NginxDownloads.files.map { DownloadItem(url: nginx.url(scheme, "/" + $0.0)) }
+        let report = try runDownloads(items, DownloadOptions(directory: folder.path, jobs: 3, ssl: ssl))
+        #expect(report.results.map(\.outcome) == Array(repeating: .ok, count: items.count))
+        for (name, _) in NginxDownloads.files {
+            #expect(folder.contents(name) == (try nginx.curl(nginx.url(scheme, "/" + name))), "\(name)")
+        }
+        #expect(folder.names() == NginxDownloads.files.map(\.0).sorted())
+    }
+
+    @Test func httpsVerifiesCertificatesByDefault() throws {
+        defer { folder.remove() }
+        let report = try runDownloads([DownloadItem(url: nginx.url("https", "/small.bin"))], DownloadOptions(directory: folder.path, retry: fastRetries))
+        guard case .failed(let why) = report.results[0].outcome else {
+            Issue.record("downloaded from a server with an unknown CA: \(report.results[0].outcome)")
+            return
+        }
+        #expect(why.contains("certificate verify failed"), "\(why)")
+        #expect(report.results[0].attempts == 1)            // not transient: no retries
+        #expect(folder.names().isEmpty)
+    }
+
+    @Test func aPartResumesWithARangeRequest() throws {
+        defer { folder.remove() }
+        // A first run stopped by a cancel after some bytes: its .part and info stay.
+        let url = nginx.url("http", "/slow/large.bin")
+        let interrupted = try withLeakChecks { loop, _ in
+            try loop.runUntilComplete { () async throws -> Downloader.Report in
+                let recorder = Recorder()
+                let running = try asyncio.createTask {
+                    try await Downloader(options: DownloadOptions(directory: folder.path), observer: recorder).run([DownloadItem(url: url)])
+                }
+                while recorder.progressCalls < 20 { try await asyncio.sleep(0.01) }
+                running.cancel()
+                return try await running.value
+            }
+        }
+        #expect(interrupted.interrupted && interrupted.results.map(\.outcome) == [.interrupted])
+        #expect(folder.names() == ["large.bin.part", "large.bin.part.info"])
+        let partial = try #require(folder.contents("large.bin.part")).count
+        #expect(partial > 0 && partial < 6_000_000)
+        let report = try runDownloads([DownloadItem(url: url)], DownloadOptions(directory: folder.path, resume: true))
+        #expect(report.results.map(\.outcome) == [.ok])
+        #expect(report.results[0].received == 6_000_000 - partial)
+        #expect(folder.contents("large.bin") == (try nginx.curl(nginx.url("http", "/large.bin"))))
+        #expect(folder.names() == ["large.bin"])
+    }
+}

@@ -83,7 +83,8 @@ public protocol DownloadObserver: AnyObject {
 /// `Range` where the server allows); `sha256` mismatches never reach the final name.
 ///
 /// Cancelling the task that runs `run` (Ctrl-C under `asyncio.run`) stops every download at its
-/// current await, keeps the `.part` files for `-c`, and returns the report with `interrupted`.
+/// current await and keeps the `.part` files for `-c`; `run` throws `CancelledError`, and
+/// `lastReport` has the report, with `interrupted` set.
 /// Owned by the loop thread: its state (claims, limiters, slots) is only touched by tasks on it.
 public final class Downloader: @unchecked Sendable {
     public let options: DownloadOptions
@@ -109,7 +110,12 @@ public final class Downloader: @unchecked Sendable {
         public let seconds: Double
     }
 
-    /// Downloads `items` and returns when all have ended, or at once after a cancel.
+    /// The report of the last `run`, also when it was cancelled.
+    public private(set) var lastReport: Report?
+
+    /// Downloads `items` and returns when all have ended. A cancel stops every download and
+    /// throws `CancelledError` as asyncio code expects (timeouts and task groups rely on it);
+    /// the report of what was done is then in `lastReport`.
     nonisolated(nonsending) public func run(_ items: [DownloadItem]) async throws -> Report {
         let loop = try asyncio.getRunningLoop()
         let start = loop.time()
@@ -142,7 +148,10 @@ public final class Downloader: @unchecked Sendable {
         let all = items.indices.map {
             queue.results[$0] ?? DownloadResult(item: items[$0], name: nil, outcome: .interrupted, received: 0, attempts: 0)
         }
-        return Report(results: all, interrupted: interrupted, seconds: loop.time() - start)
+        let report = Report(results: all, interrupted: interrupted, seconds: loop.time() - start)
+        lastReport = report
+        if interrupted { throw CancelledError() }
+        return report
     }
 
     // MARK: One download

@@ -144,7 +144,7 @@ struct DownloadCommand: ParsableCommand {
             let sync = try BlockingModes.sync(items, directory: output + "/sync")
             let threads = try asyncio.run { try await BlockingModes.threads(items, directory: output + "/threads") }
             let options = try options(directory: output + "/async")
-            let loop = try asyncio.run { try await Downloader(options: options).run(items) }
+            let loop = try asyncio.run { try await Downloader(options: options).run(items) }   // Ctrl-C: KeyboardInterrupt
             print("同步耗时:", sync.seconds, "(sync: one after another, blocking HTTP.get)")
             print("异步耗时:", threads.seconds, "(threads: asyncio.toThread { HTTP.get })")
             print("异步耗时:", loop.seconds, "(async: one loop, -j \(jobs))")
@@ -163,9 +163,15 @@ struct DownloadCommand: ParsableCommand {
             let options = try options(directory: output)
             report = try asyncio.run {
                 let display = ProgressDisplay(style: style, count: items.count, loop: try asyncio.getRunningLoop())
-                let report = try await Downloader(options: options, observer: display).run(items)
-                display.close()
-                return report
+                let downloader = Downloader(options: options, observer: display)
+                defer { display.close() }
+                do {
+                    return try await downloader.run(items)
+                } catch is CancelledError {
+                    // Ctrl-C: the summary is still wanted, and the exit status says 130.
+                    guard let report = downloader.lastReport else { throw CancelledError() }
+                    return report
+                }
             }
         }
         if style != .quiet || report.exitCode != 0 {
@@ -205,6 +211,8 @@ do {
 } catch let error as ValidationError {
     FileHandle.standardError.write(Data("download: \(error)\n".utf8))
     exit(2)
+} catch is KeyboardInterrupt {
+    exit(130)
 } catch {
     FileHandle.standardError.write(Data("download: \(error)\n".utf8))
     exit(1)

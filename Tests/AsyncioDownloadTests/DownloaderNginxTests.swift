@@ -115,12 +115,12 @@ struct DownloaderNginxTests {
         let interrupted = try withLeakChecks { loop, _ in
             try loop.runUntilComplete { () async throws -> Downloader.Report in
                 let recorder = Recorder()
-                let running = try asyncio.createTask {
-                    try await Downloader(options: DownloadOptions(directory: folder.path), observer: recorder).run([DownloadItem(url: url)])
-                }
+                let downloader = Downloader(options: DownloadOptions(directory: folder.path), observer: recorder)
+                let running = try asyncio.createTask { try await downloader.run([DownloadItem(url: url)]) }
                 while recorder.progressCalls < 20 { try await asyncio.sleep(0.01) }
                 running.cancel()
-                return try await running.value
+                await #expect(throws: CancelledError.self) { try await running.value }
+                return try #require(downloader.lastReport)
             }
         }
         #expect(interrupted.interrupted && interrupted.results.map(\.outcome) == [.interrupted])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests talk to, when missing: curl, nginx, wrk and netcat from
-# Debian's packages, and the Python peers (aiohttp, httptools) into a virtual environment under
+# Installs the real peers the tests talk to, when missing: curl, nginx, wrk, netcat and tmux from
+# Debian's packages, and the Python peers (aiohttp, httptools, requests, greenlet) into a virtual environment under
 # .build (Scripts/python-peers.sh). Quick and silent when everything is there. A peer that cannot
 # be installed (no network) is reported; the tests that need it are then skipped, by name.
 set -uo pipefail
@@ -10,6 +10,7 @@ command -v curl >/dev/null || missing+=(curl)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nc >/dev/null || missing+=(netcat-openbsd)
+command -v tmux >/dev/null || missing+=(tmux)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (Debian's packages)" >&2

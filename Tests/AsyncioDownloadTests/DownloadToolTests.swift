@@ -102,4 +102,47 @@ struct DownloadToolTests {
             #expect(modeStatus == 0 && modeOutput.contains("3 ok, 0 failed"), "\(modeOutput)")
         }
     }
+
+    /// The live display as a person sees it: run in a tmux pane, captured every 0.2 s until the
+    /// summary is on screen. (One shell runs tmux and the captures: a tmux server started
+    /// directly from a Foundation `Process` ends when that process does.)
+    @Test(.enabled(if: onPath("tmux"))) func theTerminalShowsLiveBarsAndThenTheSummary() throws {
+        defer { folder.remove() }
+        let socket = "download-test-\(getpid())"
+        let captures = folder.path + "/captures"
+        try FileManager.default.createDirectory(atPath: captures, withIntermediateDirectories: true)
+        let command = [tool, "-o", folder.path + "/out", nginx.url("http", "/slow/large.bin"), nginx.url("http", "/slow/medium.bin")]
+            .map { "'\($0)'" }.joined(separator: " ") + "; sleep 30"
+        let script = """
+            tmux -L \(socket) new-session -d -x 110 -y 20 "$1" || exit 1
+            for i in $(seq 100 250); do
+                sleep 0.2
+                tmux -L \(socket) capture-pane -p > \(captures)/$i.txt
+                grep -q '^2 ok' \(captures)/$i.txt && break
+            done
+            tmux -L \(socket) kill-server
+            """
+        let (output, status) = try run("/bin/sh", ["-c", script, "sh", command])
+        #expect(status == 0, "\(output)")
+        let screens = try FileManager.default.contentsOfDirectory(atPath: captures).sorted().map {
+            try String(contentsOfFile: captures + "/" + $0, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        func percent(_ lines: [String]) -> Int? {
+            guard let line = lines.first(where: { $0.hasPrefix("large.bin") }),
+                  let match = line.firstMatch(of: /\] +(\d+)%/) else { return nil }
+            return Int(match.1)
+        }
+        let live = screens.filter { percent($0) != nil }
+        #expect(live.count >= 2, "\(screens)")
+        guard let first = live.first, let later = live.last, let last = screens.last else { return }
+        // One live line per active download with its bar, bytes, rate and ETA; a total line.
+        let bar = try #require(first.first { $0.hasPrefix("large.bin") })
+        #expect(bar.contains("[#") && bar.contains("MiB/s") && bar.contains("ETA"), "\(bar)")
+        #expect(first.contains { $0.hasPrefix("[0/2] ") || $0.hasPrefix("[1/2] ") }, "\(first)")
+        #expect(percent(later)! > percent(first)!, "the bar did not advance: \(first) then \(later)")
+        // At the end: a line per file, the summary, and no live lines left over.
+        #expect(last.contains("ok      large.bin  5.7 MiB") && last.contains("ok      medium.bin  293.0 KiB"), "\(last)")
+        #expect(last.contains { $0.hasPrefix("2 ok, 0 failed, 0 skipped; 6.0 MiB in ") }, "\(last)")
+        #expect(!last.contains { $0.contains("[#") || $0.hasPrefix("[") }, "\(last)")
+    }
 }

@@ -133,4 +133,45 @@ struct DownloaderNginxTests {
         #expect(folder.contents("large.bin") == (try nginx.curl(nginx.url("http", "/large.bin"))))
         #expect(folder.names() == ["large.bin"])
     }
+
+    /// 1,000 files with -j 64: all arrive whole; open descriptors stay within what 64
+    /// connections and 64 open files need; memory does not grow with the number done.
+    @Test func aThousandFilesWithSixtyFourAtOnce() throws {
+        defer { folder.remove() }
+        for i in 0..<1_000 { try Data(pattern(10_000 + i)).write(to: URL(fileURLWithPath: nginx.root + "/many-\(i).bin")) }
+        final class Watcher: DownloadObserver, @unchecked Sendable {
+            // Loop thread only.
+            var maxDescriptors = 0
+            var residentAt: [Int: Int] = [:]
+            var done = 0
+            func started(_ id: Int, name: String, size: Int, total: Int?) {
+                maxDescriptors = max(maxDescriptors, Descriptors.snapshot().count)
+            }
+            func progressed(_ id: Int, size: Int) {}
+            func retrying(_ id: Int, reason: String, delay: Double) {}
+            func finished(_ id: Int, _ result: DownloadResult) {
+                done += 1
+                if done == 300 || done == 1_000 { residentAt[done] = residentBytes() }
+            }
+        }
+        let watcher = Watcher()
+        let baseline = Descriptors.snapshot().count
+        let items = (0..<1_000).map { DownloadItem(url: nginx.url("http", "/many-\($0).bin")) }
+        let report = try withLeakChecks { loop, _ in
+            try loop.runUntilComplete { try await Downloader(options: DownloadOptions(directory: folder.path, jobs: 64), observer: watcher).run(items) }
+        }
+        #expect(report.results.allSatisfy { $0.outcome == .ok })
+        for i in stride(from: 0, to: 1_000, by: 37) { #expect(folder.contents("many-\(i).bin") == pattern(10_000 + i)) }
+        #expect(folder.names().count == 1_000)
+        #expect(watcher.maxDescriptors - baseline <= 2 * 64 + 8, "\(watcher.maxDescriptors - baseline) descriptors over the baseline")
+        let growth = (watcher.residentAt[1_000] ?? 0) - (watcher.residentAt[300] ?? 0)
+        #expect(growth < 16 << 20, "resident memory grew \(growth >> 20) MiB from 300 to 1,000 files")
+    }
+}
+
+/// The process's resident memory, from /proc/self/statm.
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
 }

@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DownloadTool",
-            dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", "CAsyncio", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),

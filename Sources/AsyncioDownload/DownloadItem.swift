@@ -35,8 +35,10 @@ extension DownloadItem {
         for (index, line) in lines.enumerated() {
             let trimmed = line.drop { $0 == " " }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map {
-                String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map { field in
+                var piece = field.drop { $0 == " " }
+                while piece.last == " " { piece = piece.dropLast() }
+                return String(piece)
             }
             var item = DownloadItem(url: fields[0])
             for field in fields.dropFirst() where !field.isEmpty {

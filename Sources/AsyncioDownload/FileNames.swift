@@ -11,7 +11,7 @@ public enum FileNames {
         rest = rest.prefix { $0 != "?" && $0 != "#" }
         guard let slash = rest.firstIndex(of: "/") else { return nil }
         let segment = rest[slash...].split(separator: "/").last.map(String.init) ?? ""
-        return sanitize(segment.removingPercentEncoding ?? segment)
+        return sanitize(segment.contains("%") ? segment.removingPercentEncoding ?? segment : segment)
     }
 
     /// The `filename*=` (RFC 6266, UTF-8'' form) or `filename=` of a Content-Disposition value.
@@ -64,8 +64,13 @@ final class NameClaims {
 
     /// True when `name` or its ".part" is taken (claimed in this run, or on disk).
     func isTaken(_ name: String) -> Bool {
-        claimed.contains(name) || FileManager.default.fileExists(atPath: path(name))
-            || FileManager.default.fileExists(atPath: path(name + ".part"))
+        claimed.contains(name) || Self.exists(path(name)) || Self.exists(path(name + ".part"))
+    }
+
+    /// Whether anything is at `path` (a dangling symlink counts: it would be written through).
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// Claims `name` if free, else the first free numbered variant; returns what was claimed.

@@ -4,6 +4,8 @@ import Foundation
 
 /// What a `.part` file was fetched from, kept beside it as `NAME.part.info` (JSON) so that `-c`
 /// can resume it with `Range` and `If-Range`: the URL and the server's validator of that version.
+/// Written when a `.part` is left behind (a failure, a cancel); a process killed outright leaves
+/// a `.part` without it, which `-c` then fetches again from the start.
 struct PartInfo: Codable, Equatable {
     var url: String
     var etag: String?
@@ -43,10 +45,17 @@ final class PartFile: @unchecked Sendable {
               let data = FileManager.default.contents(atPath: infoPath),
               let info = try? JSONDecoder().decode(PartInfo.self, from: data), info.url == url else { return nil }
         self.size = size
+        self.info = info
+        infoOnDisk = true
         return info
     }
 
-    /// Opens the `.part` to write from `offset` (0: truncated), and records `info` beside it.
+    /// What the `.part` is fetched from, written beside it only when the `.part` is kept (by
+    /// `close`): a download that finishes never writes it.
+    private var info: PartInfo?
+    private var infoOnDisk = false
+
+    /// Opens the `.part` to write from `offset` (0: truncated), fetched as `info` says.
     func open(at offset: Int, info: PartInfo) throws {
         close()
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : 0)
@@ -59,7 +68,8 @@ final class PartFile: @unchecked Sendable {
             }
         }
         size = offset
-        try JSONEncoder().encode(info).write(to: URL(fileURLWithPath: infoPath))
+        if infoOnDisk && info != self.info { removeInfo() }
+        self.info = info
     }
 
     /// Appends `bytes`.
@@ -105,20 +115,32 @@ final class PartFile: @unchecked Sendable {
 
     private func rename() throws {
         if Glibc.rename(partPath, finalPath) != 0 { throw OSError(code: errno, filename: finalPath) }
-        try? FileManager.default.removeItem(atPath: infoPath)
+        removeInfo()
     }
 
-    /// Closes the `.part`, keeping it and its info for a later `-c`.
+    private func removeInfo() {
+        if infoOnDisk { unlink(infoPath) }
+        infoOnDisk = false
+    }
+
+    /// Closes the `.part`, keeping it, with its info, for a later `-c`.
+    /// (Also after a `finish` cut off by a cancel: the `.part` may be whole, and `-c` will
+    /// find that out with its info.)
     func close() {
         if descriptor >= 0 { Glibc.close(descriptor) }
         descriptor = -1
+        if let info, !infoOnDisk, NameClaims.exists(partPath), let data = try? JSONEncoder().encode(info),
+           (try? data.write(to: URL(fileURLWithPath: infoPath))) != nil {
+            infoOnDisk = true
+        }
     }
 
     /// Closes and deletes the `.part` and its info (a checksum mismatch: nothing to resume).
     func discard() {
-        close()
-        try? FileManager.default.removeItem(atPath: partPath)
-        try? FileManager.default.removeItem(atPath: infoPath)
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+        unlink(partPath)
+        removeInfo()
         size = 0
     }
 

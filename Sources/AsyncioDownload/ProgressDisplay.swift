@@ -64,7 +64,6 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     private var finishedCount = 0
     private var failedCount = 0
     private var totalReceived = 0
-    private var receivedBefore: [Int: Int] = [:]
     private var drawnLines = 0
     private var redraw: TimerHandle?
     private var dirty = false
@@ -88,9 +87,9 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     }
 
     public func started(_ id: Int, name: String, size: Int, total: Int?) {
+        guard style == .terminal else { return }
         if active[id] == nil { order.append(id) }
         active[id] = Active(name: name, size: size, total: total, startSize: size, started: loop.time(), note: nil)
-        receivedBefore[id] = receivedBefore[id] ?? 0
         changed()
     }
 
@@ -114,8 +113,8 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
 
     public func finished(_ id: Int, _ result: DownloadResult) {
         finishedCount += 1
-        active[id] = nil
-        order.removeAll { $0 == id }
+        if active.removeValue(forKey: id) != nil { order.removeAll { $0 == id } }
+        if style == .quiet, result.outcome == .ok { return }
         let line: String
         switch result.outcome {
         case .ok: line = "ok      \(result.name ?? "")  \(Human.bytes(Double(result.received)))"

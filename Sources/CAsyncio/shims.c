@@ -6,6 +6,7 @@
 #error "swift-asyncio runs on Linux only (epoll, eventfd, pidfd); other platforms are not supported yet"
 #endif
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "CAsyncio.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -139,3 +140,7 @@ const void *casyncio_memmem(const void *haystack, size_t length, const void *nee
 static __thread void *worker_pool;
 void *casyncio_get_worker_pool(void) { return worker_pool; }
 void casyncio_set_worker_pool(void *pool) { worker_pool = pool; }
+
+int casyncio_set_malloc_trim_threshold(int bytes) {
+    return mallopt(M_TRIM_THRESHOLD, bytes);
+}

@@ -71,4 +71,8 @@ int casyncio_main_queue_handle(void);
 /// Runs the work queued on the main dispatch queue (main thread only).
 void casyncio_drain_main_queue(void);
 
+/// glibc's M_TRIM_THRESHOLD: how much free memory at the top of the heap is kept instead of
+/// given back to the kernel (mallopt; a macro constant Swift cannot see). Returns 1 on success.
+int casyncio_set_malloc_trim_threshold(int bytes);
+
 #endif

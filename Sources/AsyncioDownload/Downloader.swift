@@ -86,6 +86,10 @@ public protocol DownloadObserver: AnyObject {
 /// current await and keeps the `.part` files for `-c`; `run` throws `CancelledError`, and
 /// `lastReport` has the report, with `interrupted` set.
 /// Owned by the loop thread: its state (claims, limiters, slots) is only touched by tasks on it.
+///
+/// Ownership: the caller owns the downloader and its observer; the downloader refers to the
+/// observer weakly (a display that refers back to its downloader makes no cycle). A run's
+/// session, workers and jobs belong to `run` and are gone when it returns.
 public final class Downloader: @unchecked Sendable {
     public let options: DownloadOptions
     private weak var observer: (any DownloadObserver)?

@@ -42,6 +42,9 @@ struct Output: Sendable {
 /// ETA) and a total line, redrawn at most 10 times a second in place; finished files scroll up
 /// above them. Otherwise (a pipe or a file) one plain line per finished file, no control
 /// characters. `quiet`: only failures, on standard error. Owned by the loop thread.
+///
+/// Ownership: the display holds its loop; the loop's redraw timer holds the display weakly,
+/// and `close()` cancels it.
 public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     public enum Style: Sendable { case terminal, lines, quiet }
 

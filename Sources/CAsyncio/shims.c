@@ -141,6 +141,6 @@ static __thread void *worker_pool;
 void *casyncio_get_worker_pool(void) { return worker_pool; }
 void casyncio_set_worker_pool(void *pool) { worker_pool = pool; }
 
-int casyncio_set_malloc_trim_threshold(int bytes) {
-    return mallopt(M_TRIM_THRESHOLD, bytes);
+int casyncio_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
 }

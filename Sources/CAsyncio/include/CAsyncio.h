@@ -71,8 +71,10 @@ int casyncio_main_queue_handle(void);
 /// Runs the work queued on the main dispatch queue (main thread only).
 void casyncio_drain_main_queue(void);
 
-/// glibc's M_TRIM_THRESHOLD: how much free memory at the top of the heap is kept instead of
-/// given back to the kernel (mallopt; a macro constant Swift cannot see). Returns 1 on success.
-int casyncio_set_malloc_trim_threshold(int bytes);
+/// glibc's malloc tunables (mallopt; macro constants Swift cannot see): allocations of at
+/// least `mmap_threshold` bytes get their own mapping (M_MMAP_THRESHOLD, which also stops glibc
+/// moving it), and up to `trim_threshold` free bytes at the top of the heap are kept instead of
+/// given back to the kernel (M_TRIM_THRESHOLD). Returns 1 when both were set.
+int casyncio_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
 
 #endif

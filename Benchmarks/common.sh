@@ -40,3 +40,33 @@ python_peers() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2
 }
+
+# start_nginx WORK PORT PROBE: nginx serving WORK/www on 127.0.0.1:PORT (sendfile, keep-alive
+# for a million requests, no access log; its files under WORK), pinned to CPU 1; waits until
+# PROBE (a path) answers. Sets nginx_pid.
+start_nginx() {
+    local work=$1 port=$2 probe=$3
+    cat > "$work/nginx.conf" <<CONF
+daemon off;
+master_process off;
+error_log $work/error.log;
+pid $work/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    fastcgi_temp_path $work/fastcgi;
+    uwsgi_temp_path $work/uwsgi;
+    scgi_temp_path $work/scgi;
+    server { listen 127.0.0.1:$port; root $work/www; }
+}
+CONF
+    taskset -c 1 nginx -c "$work/nginx.conf" -e "$work/error.log" &
+    nginx_pid=$!
+    for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$port$probe" && break; sleep 0.1; done
+}
+

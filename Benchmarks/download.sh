@@ -27,27 +27,7 @@ mkdir -p "$work/www/small" "$work/www/large"
 for ((i = 0; i < small; i++)); do head -c 102400 /dev/urandom > "$work/www/small/$i.bin"; done
 for i in 0 1 2 3; do head -c $((large_mb * 1024 * 1024)) /dev/urandom > "$work/www/large/$i.bin"; done
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-error_log $work/error.log;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    fastcgi_temp_path $work/fastcgi;
-    uwsgi_temp_path $work/uwsgi;
-    scgi_temp_path $work/scgi;
-    server { listen 127.0.0.1:$port; root $work/www; }
-}
-CONF
-taskset -c 1 nginx -c "$work/nginx.conf" -e "$work/error.log" &
-nginx_pid=$!
-for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/large/0.bin" -r 0-0 && break; sleep 0.1; done
+start_nginx "$work" "$port" /large/0.bin
 for job in small large; do
     for f in "$work/www/$job"/*.bin; do echo "http://127.0.0.1:$port/$job/$(basename "$f")"; done > "$work/$job.txt"
     sed 's/.*/url = "&"/' "$work/$job.txt" > "$work/$job-curl.txt"

@@ -23,28 +23,7 @@ mkdir -p "$work/www"
 head -c 1024 /dev/urandom > "$work/www/small.bin"
 head -c $((big_mb * 1024 * 1024)) /dev/urandom > "$work/www/big.bin"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-error_log $work/error.log;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000000;
-    keepalive_timeout 60;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    fastcgi_temp_path $work/fastcgi;
-    uwsgi_temp_path $work/uwsgi;
-    scgi_temp_path $work/scgi;
-    server { listen 127.0.0.1:$port; root $work/www; }
-}
-CONF
-taskset -c 1 nginx -c "$work/nginx.conf" -e "$work/error.log" &
-nginx_pid=$!
-for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/small.bin" && break; sleep 0.1; done
+start_nginx "$work" "$port" /small.bin
 base="http://127.0.0.1:$port"
 # curl's job: one configuration file naming every transfer.
 for ((i = 0; i < count; i++)); do printf 'url = "%s/small.bin"\noutput = "/dev/null"\n' "$base"; done > "$work/curl-small.txt"

@@ -169,3 +169,14 @@ public func waitForListener(port: Int, timeout: Double = 10) throws {
     }
     throw PeerError("nothing listens on port \(port) after \(timeout) s")
 }
+
+/// An executable product of this package (`swift build` puts it beside the test bundle), or nil.
+public func productExecutable(_ name: String) -> URL? {
+    var folder = Bundle.main.bundleURL
+    for _ in 0..<3 {
+        let candidate = folder.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        folder.deleteLastPathComponent()
+    }
+    return nil
+}

@@ -11,16 +11,6 @@ enum DownloadTestPaths {
         .deletingLastPathComponent().deletingLastPathComponent()
     static var hasPython3: Bool { onPath("python3") }
 
-    /// The `download` executable beside the test bundle.
-    static func executable(_ name: String) -> URL? {
-        var folder = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = folder.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }
 }
 
 /// Tests/DownloadPeers/fault_server.py, started for one test.

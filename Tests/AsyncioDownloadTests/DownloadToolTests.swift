@@ -14,7 +14,7 @@ struct DownloadToolTests {
     init() throws {
         nginx = try NginxDownloads()
         folder = try ScratchFolder()
-        tool = try #require(DownloadTestPaths.executable("download"), "build the products first (swift build)").path
+        tool = try #require(productExecutable("download"), "build the products first (swift build)").path
     }
 
     @Test func usageErrorsExitWithTwo() throws {

@@ -1,4 +1,5 @@
 // The main job's output equals real asyncio's: `seeds` is diffed against the Python reference run.
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -7,15 +8,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// An executable of this package, which sits beside the test bundle in the build folder.
-    static func executable(_ name: String) -> URL? {
-        var folder = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = folder.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }
+    static func executable(_ name: String) -> URL? { productExecutable(name) }
 
     /// Runs a program and returns its standard output.
     static func output(of executable: String, _ arguments: [String]) throws -> (String, Int32) {

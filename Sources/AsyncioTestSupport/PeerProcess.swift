@@ -27,7 +27,9 @@ public final class PeerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         let fd = output.fileHandleForReading.fileDescriptor
         while Date() < deadline {
-            let lines = String(decoding: collected, as: UTF8.self).split(separator: "\n").map(String.init)
+            // Whole lines only: a line read half ("PORT " of "PORT 41523") must not match.
+            var lines = String(decoding: collected, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines.removeLast()
             if let line = lines.first(where: match) { return line }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, 100) > 0 {

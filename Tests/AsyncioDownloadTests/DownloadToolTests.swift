@@ -137,7 +137,8 @@ struct DownloadToolTests {
         guard let first = live.first, let later = live.last, let last = screens.last else { return }
         // One live line per active download with its bar, bytes, rate and ETA; a total line.
         let bar = try #require(first.first { $0.hasPrefix("large.bin") })
-        #expect(bar.contains("[#") && bar.contains("MiB/s") && bar.contains("ETA"), "\(bar)")
+        #expect(bar.contains("] ") && bar.contains("%") && bar.contains("/s") && bar.contains("ETA"), "\(bar)")
+        #expect(later.contains { $0.hasPrefix("large.bin") && $0.contains("[#") }, "\(later)")
         #expect(first.contains { $0.hasPrefix("[0/2] ") || $0.hasPrefix("[1/2] ") }, "\(first)")
         #expect(percent(later)! > percent(first)!, "the bar did not advance: \(first) then \(later)")
         // At the end: a line per file, the summary, and no live lines left over.

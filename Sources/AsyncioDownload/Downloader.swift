@@ -224,6 +224,13 @@ public final class Downloader: @unchecked Sendable {
             job.info = info
             return nil
         }
+        // A .part with no info (its process was killed): nothing to resume with, so it is
+        // fetched again from the start under the same name.
+        if NameClaims.exists(part.partPath), !NameClaims.exists(part.infoPath), claims.claimExact(name) {
+            job.name = name
+            job.part = part
+            return nil
+        }
         if FileManager.default.fileExists(atPath: claims.path(name)),
            !FileManager.default.fileExists(atPath: part.partPath), claims.claimExact(name) {
             job.name = name
@@ -242,7 +249,7 @@ public final class Downloader: @unchecked Sendable {
             headers[.range] = "bytes=\(offset)-"
             headers[.ifRange] = ifRange
         }
-        let response = try await session.get(job.item.url, headers: headers, ssl: options.ssl)
+        let response = try await session.request("GET", job.item.url, headers: headers, ssl: options.ssl, verifySSL: options.verifyTLS)
         defer { response.release() }
         if response.status == 416, offset > 0, let length = job.info?.length, length == offset {
             try await complete(job, digestOf: nil)            // the .part was whole already
@@ -257,9 +264,15 @@ public final class Downloader: @unchecked Sendable {
         }
         var total = response.contentLength
         if response.status == 206 {
-            guard let range = ContentRange(response.headers[.contentRange] ?? ""), range.start == offset else {
+            // The rest of the same version, or start over: a server that ignores If-Range but
+            // says which version it sends must not get two versions glued together.
+            let etag = response.headers[.eTag]
+            guard let range = ContentRange(response.headers[.contentRange] ?? ""), range.start == offset,
+                  etag == nil || job.info?.etag == nil || etag == job.info?.etag,
+                  range.total == nil || job.info?.length == nil || range.total == job.info?.length else {
                 job.part?.discard()
-                throw AttemptFailure.transient("HTTP 206 for another range than asked; starting over", retryAfter: nil)
+                job.info = nil
+                throw AttemptFailure.transient("HTTP 206 for another range or version than asked; starting over", retryAfter: nil)
             }
             total = range.total
         } else {

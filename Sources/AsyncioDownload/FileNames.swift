@@ -62,9 +62,17 @@ final class NameClaims {
 
     init(folder: String) { self.folder = folder }
 
-    /// True when `name` or its ".part" is taken (claimed in this run, or on disk).
+    /// True when `name`, or a file a download of it writes (its ".part" and ".part.info"), is
+    /// taken: claimed in this run, or on disk. A name that is itself another claim's ".part"
+    /// ("x.part" while "x" downloads) is taken too.
     func isTaken(_ name: String) -> Bool {
-        claimed.contains(name) || Self.exists(path(name)) || Self.exists(path(name + ".part"))
+        for file in [name, name + ".part", name + ".part.info"] where claimed.contains(file) || Self.exists(path(file)) {
+            return true
+        }
+        for suffix in [".part", ".part.info"] where name.hasSuffix(suffix) && claimed.contains(String(name.dropLast(suffix.count))) {
+            return true
+        }
+        return false
     }
 
     /// Whether anything is at `path` (a dangling symlink counts: it would be written through).

@@ -90,15 +90,19 @@ final class PartFile: @unchecked Sendable {
 
     /// fsyncs and closes the `.part` (on a worker thread), then renames it to the final name and
     /// removes the info.
+    ///
+    /// The descriptor stays this file's while the worker fsyncs it and is closed here, on the
+    /// loop thread, afterwards: a cancel before the worker ran (its job then never runs) leaves
+    /// nothing open.
     nonisolated(nonsending) func finish() async throws {
-        let fd = descriptor >= 0 ? descriptor : Glibc.open(partPath, O_WRONLY | O_CLOEXEC)
-        if fd < 0 { throw OSError(code: errno, filename: partPath) }
-        descriptor = -1
-        let synced = try await asyncio.toThread { () -> Int32 in
-            let status = fsync(fd) == 0 ? 0 : errno
-            Glibc.close(fd)
-            return status
+        if descriptor < 0 {
+            descriptor = Glibc.open(partPath, O_WRONLY | O_CLOEXEC)
+            if descriptor < 0 { throw OSError(code: errno, filename: partPath) }
         }
+        let fd = descriptor
+        let synced = try await asyncio.toThread { fsync(fd) == 0 ? 0 : errno }
+        Glibc.close(fd)
+        descriptor = -1
         if synced != 0 { throw OSError(code: synced, filename: partPath) }
         try rename()
     }

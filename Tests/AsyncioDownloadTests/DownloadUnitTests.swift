@@ -45,6 +45,10 @@ import Testing
         #expect(claims.claimFree("b.txt") == "b.1.txt")
         #expect(claims.claimFree("c.txt") == "c.txt" && claims.claimFree("c.txt") == "c.1.txt")
         #expect(claims.claimExact("a.txt") && !claims.claimExact("a.txt"))
+        // A name that is another download's .part, or whose .part is claimed, is taken.
+        #expect(claims.claimFree("x") == "x" && claims.claimFree("x.part") == "x.1.part")
+        #expect(claims.claimFree("y.part") == "y.part" && claims.claimFree("y") == "y.1")
+        #expect(claims.isTaken("y.part.part") == true)
     }
 
     @Test func onlyTransientFailuresAreRetried() {

@@ -131,6 +131,14 @@ struct DownloaderFaultTests {
         #expect(folder.contents("other.bin.part") == Array("xx".utf8))
     }
 
+    @Test func resumeRestartsAPartWithoutInfoUnderItsName() throws {
+        defer { folder.remove() }
+        _ = FileManager.default.createFile(atPath: folder.path + "/k.bin.part", contents: Data("left by a killed run".utf8))
+        let report = try runDownloads([DownloadItem(url: server.url("/file/3000"), name: "k.bin")], options { $0.resume = true })
+        #expect(report.results.map(\.outcome) == [.ok] && report.results[0].received == 3_000)
+        #expect(folder.names() == ["k.bin"] && folder.contents("k.bin") == pattern(3_000))
+    }
+
     @Test func aBodyLongerThanItsLengthIsCutAtTheLength() throws {
         defer { folder.remove() }
         let report = try runDownloads([DownloadItem(url: server.url("/toolong/10000"), name: "t.bin")], options())

@@ -106,6 +106,11 @@ struct DownloaderNginxTests {
         #expect(why.contains("certificate verify failed"), "\(why)")
         #expect(report.results[0].attempts == 1)            // not transient: no retries
         #expect(folder.names().isEmpty)
+        // --insecure: no verification.
+        let insecure = try runDownloads([DownloadItem(url: nginx.url("https", "/small.bin"))],
+                                        DownloadOptions(directory: folder.path, verifyTLS: false))
+        #expect(insecure.results.map(\.outcome) == [.ok])
+        #expect(folder.contents("small.bin") == pattern(1_000))
     }
 
     @Test func aPartResumesWithARangeRequest() throws {

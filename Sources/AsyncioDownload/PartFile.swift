@@ -74,17 +74,8 @@ final class PartFile: @unchecked Sendable {
 
     /// Appends `bytes`.
     func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(descriptor, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw OSError(code: errno, filename: partPath)
-                }
-                done += n
-            }
-        }
+        let error = writeAll(descriptor, bytes)
+        if error != 0 { throw OSError(code: error, filename: partPath) }
         size += bytes.count
     }
 
@@ -159,5 +150,21 @@ final class PartFile: @unchecked Sendable {
             digest.update(chunk)
             remaining -= chunk.count
         }
+    }
+}
+
+/// Writes all of `bytes` to `fd`, going on after EINTR and short writes; 0, or the errno.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    bytes.withUnsafeBytes { buffer in
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += n
+        }
+        return 0
     }
 }

@@ -27,15 +27,7 @@ public enum Human {
 /// with nothing else).
 struct Output: Sendable {
     let descriptor: Int32
-    func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            done += n
-        }
-    }
+    func write(_ text: String) { _ = writeAll(descriptor, Array(text.utf8)) }
 }
 
 /// Shows a run as it goes. `terminal`: a live line per active download (name, bar, bytes, rate,

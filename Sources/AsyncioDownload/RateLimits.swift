@@ -3,7 +3,7 @@ import Asyncio
 
 /// Spaces the starts of requests to each host at least `1/rate` seconds apart (`--rate N/s`):
 /// a burst of waiting downloads leaves at the rate, in the order they asked. Owned by the loop thread.
-final class HostRateLimiter {
+final class HostRateLimiter: @unchecked Sendable {
     private let interval: Double
     /// When the next request to each host may start (loop time).
     private var nextStart: [String: Double] = [:]
@@ -26,7 +26,7 @@ final class HostRateLimiter {
 /// A token bucket over all downloads' bytes (`--max-speed`): after each received chunk a
 /// download waits until the bytes fit the rate. The bucket holds at most a quarter second of
 /// bytes, so the rate holds over any second. Owned by the loop thread.
-final class BandwidthLimiter {
+final class BandwidthLimiter: @unchecked Sendable {
     private let bytesPerSecond: Double
     private var available: Double
     private var updated: Double?

@@ -1,5 +1,7 @@
 // The downloader's pieces alone: the -i list, names, retry decisions, Content-Range, SHA-256.
 @testable import AsyncioDownload
+import Asyncio
+import AsyncioTestSupport
 import Foundation
 import Testing
 
@@ -90,5 +92,41 @@ import Testing
         digest.update(Array("ab".utf8))
         digest.update(Array("c".utf8))
         #expect(digest.hexdigest() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    /// --rate: starts to one host are spaced 1/rate apart, other hosts do not wait (virtual clock).
+    @Test func requestStartsToAHostAreSpacedByTheRate() throws {
+        let starts = try withLeakChecks(clock: VirtualClock()) { loop, _ in
+            try loop.runUntilComplete { () async throws -> [String] in
+                let limiter = HostRateLimiter(rate: 4)
+                let start = loop.time()
+                let tasks = try ["a", "a", "b", "a"].map { host in
+                    try asyncio.createTask { () async throws -> String in
+                        try await limiter.wait(host: host)
+                        return "\(host)@\(loop.time() - start)"
+                    }
+                }
+                return try await asyncio.gather(tasks)
+            }
+        }
+        #expect(starts == ["a@0.0", "a@0.25", "b@0.0", "a@0.5"])
+    }
+
+    /// --max-speed: bytes past the bucket's quarter second wait at the rate (virtual clock).
+    @Test func theBandwidthCapMakesBytesWaitAtTheRate() throws {
+        let times = try withLeakChecks(clock: VirtualClock()) { loop, _ in
+            try loop.runUntilComplete { () async throws -> [Double] in
+                let limiter = BandwidthLimiter(bytesPerSecond: 1_000)
+                let start = loop.time()
+                try await limiter.consume(250)                   // the bucket's quarter second: no wait
+                let first = loop.time() - start
+                try await limiter.consume(500)                   // 500 in debt: half a second
+                let second = loop.time() - start
+                try await limiter.consume(1_000)                 // a second more
+                return [first, second, loop.time() - start]
+            }
+        }
+        #expect(times == [0, 0.5, 1.5])
+        #expect(!BandwidthLimiter(bytesPerSecond: nil).isLimited && !BandwidthLimiter(bytesPerSecond: 0).isLimited)
     }
 }

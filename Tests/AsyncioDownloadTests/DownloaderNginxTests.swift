@@ -139,6 +139,32 @@ struct DownloaderNginxTests {
         #expect(folder.names() == ["large.bin"])
     }
 
+    /// --per-host 1: one download at a time to the host, where -j 2 alone runs two.
+    @Test(arguments: [1, 0]) func perHostLimitsTheDownloadsAtOnce(perHost: Int) throws {
+        defer { folder.remove() }
+        final class Overlap: DownloadObserver, @unchecked Sendable {
+            // Loop thread only.
+            var active: Set<Int> = []
+            var most = 0
+            func started(_ id: Int, name: String, size: Int, total: Int?) {
+                active.insert(id)
+                most = max(most, active.count)
+            }
+            func progressed(_ id: Int, size: Int) {}
+            func retrying(_ id: Int, reason: String, delay: Double) {}
+            func finished(_ id: Int, _ result: DownloadResult) { active.remove(id) }
+        }
+        let overlap = Overlap()
+        let items = (0..<2).map { DownloadItem(url: nginx.url("http", "/slow/medium.bin"), name: "m\($0).bin") }
+        let report = try withLeakChecks { loop, _ in
+            try loop.runUntilComplete {
+                try await Downloader(options: DownloadOptions(directory: folder.path, jobs: 2, perHost: perHost), observer: overlap).run(items)
+            }
+        }
+        #expect(report.results.map(\.outcome) == [.ok, .ok])
+        #expect(overlap.most == (perHost == 1 ? 1 : 2))
+    }
+
     /// 1,000 files with -j 64: all arrive whole; open descriptors stay within what 64
     /// connections and 64 open files need; memory does not grow with the number done.
     @Test func aThousandFilesWithSixtyFourAtOnce() throws {

@@ -35,7 +35,7 @@ let package = Package(
         // The concurrent downloader: the engine as a library, the `download` command on top.
         .target(
             name: "AsyncioDownload",
-            dependencies: ["Asyncio", "AsyncioHTTP", "COpenSSL", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: ["Asyncio", "AsyncioHTTP", "CAsyncio", "COpenSSL", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .executableTarget(
             name: "DownloadTool",

@@ -1,7 +1,8 @@
 // BlockingModes: the seed's two other ways to download a list: one after another, and in threads.
 import Asyncio
 import AsyncioHTTP
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Seed 001's comparison as a tool's modes: the same list downloaded with the blocking
 /// `HTTP.get` (the seed's `requests.get`) one after another (`sync`), or each in a thread with
@@ -64,23 +65,24 @@ public enum BlockingModes {
             return DownloadResult(item: item, name: nil, outcome: .failed(failure.description), received: 0, attempts: 1)
         }
         let body = response.body ?? []
-        let wanted = item.name.flatMap(FileNames.sanitize)
-            ?? response.headers[.contentDisposition].flatMap(FileNames.fromContentDisposition)
-            ?? FileNames.fromURL(item.url) ?? "index.html"
-        let name = claims.claimFree(wanted)
         if let expected = item.sha256 {
             let digest = SHA256()
             digest.update(body)
             let actual = digest.hexdigest()
             if actual != expected {
-                return DownloadResult(item: item, name: name, outcome: .failed("sha256 mismatch: expected \(expected), got \(actual)"),
+                return DownloadResult(item: item, name: nil, outcome: .failed("sha256 mismatch: expected \(expected), got \(actual)"),
                                       received: body.count, attempts: 1)
             }
         }
-        let part = PartFile(finalPath: claims.path(name))
+        let name: String
+        let part: PartFile
         do {
-            try part.open(at: 0, info: PartInfo(url: item.url))
-            try part.write(body)
+            (name, part) = try claims.createPart(Downloader.wantedName(item, response), info: PartInfo(url: item.url))
+        } catch {
+            return DownloadResult(item: item, name: nil, outcome: .failed("\(error)"), received: body.count, attempts: 1)
+        }
+        do {
+            try part.write(body[...])
             try part.finishBlocking()
         } catch {
             part.discard()

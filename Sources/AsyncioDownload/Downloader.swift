@@ -1,7 +1,8 @@
 // Downloader: many downloads at once on one loop, with limits, retries, resume and checksums.
 import Asyncio
 import AsyncioHTTP
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPTypes
 
 /// How a `Downloader` works: where files go, how many at once, the limits, retries and resume.
@@ -97,6 +98,7 @@ public final class Downloader: @unchecked Sendable {
     private let hostRate: HostRateLimiter
     private let bandwidth: BandwidthLimiter
     private var hostSlots: [String: Asyncio.Semaphore] = [:]
+    private let syncs = SyncBatcher()
 
     public init(options: DownloadOptions, observer: (any DownloadObserver)? = nil) {
         self.options = options
@@ -182,10 +184,12 @@ public final class Downloader: @unchecked Sendable {
             return DownloadResult(item: item, name: job.name, outcome: outcome, received: job.received, attempts: job.attempts)
         }
         if options.resume, let skipped = resumeOrSkip(job) { return result(skipped) }
+        var parsedHost: String?
         while true {
             job.attempts += 1
             do {
-                let host = try HTTPURL(item.url).host
+                let host = try parsedHost ?? HTTPURL(item.url).host
+                parsedHost = host
                 try await slot(host).withPermit {
                     try await hostRate.wait(host: host)
                     try await attempt(job, session)
@@ -279,15 +283,20 @@ public final class Downloader: @unchecked Sendable {
             offset = 0                                         // a 200: the whole file (the server ignored Range)
             total = response.contentLength
         }
-        let part = job.part ?? PartFile(finalPath: claims.path(chooseName(job, response)))
-        job.part = part
         let info = PartInfo(url: job.item.url, etag: response.headers[.eTag], lastModified: response.headers[.lastModified], length: total)
         job.info = info
-        try part.open(at: offset, info: info)
+        let part: PartFile
+        if let existing = job.part {
+            part = existing
+            try part.open(at: offset, info: info)
+        } else {
+            (job.name, part) = try claims.createPart(Self.wantedName(job.item, response), info: info)
+            job.part = part
+        }
         let digest = job.item.sha256 == nil ? nil : SHA256()
         if let digest, offset > 0 { try part.hashExisting(into: digest) }
         observer?.started(job.id, name: job.name ?? "", size: offset, total: total)
-        for try await chunk in response.content.iterAny() {
+        while case let chunk = try await response.content.readanySlice(), !chunk.isEmpty {
             try part.write(chunk)
             digest?.update(chunk)
             job.received += chunk.count
@@ -317,18 +326,15 @@ public final class Downloader: @unchecked Sendable {
                 throw AttemptFailure.permanent("sha256 mismatch: expected \(expected), got \(actual)")
             }
         }
-        try await part.finish()
+        try await part.finish(syncs)
     }
 
     /// The name for a first response: the user's, the server's Content-Disposition, the URL's,
-    /// or "index.html", made free in the folder ("name.1.ext" when taken).
-    private func chooseName(_ job: Job, _ response: ClientResponse) -> String {
-        let wanted = job.item.name.flatMap(FileNames.sanitize)
+    /// or "index.html" (`NameClaims` makes it free in the folder: "name.1.ext" when taken).
+    static func wantedName(_ item: DownloadItem, _ response: ClientResponse) -> String {
+        item.name.flatMap(FileNames.sanitize)
             ?? response.headers[.contentDisposition].flatMap(FileNames.fromContentDisposition)
-            ?? FileNames.fromURL(job.item.url) ?? "index.html"
-        let name = claims.claimFree(wanted)
-        job.name = name
-        return name
+            ?? FileNames.fromURL(item.url) ?? "index.html"
     }
 }
 

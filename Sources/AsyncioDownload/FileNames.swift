@@ -1,17 +1,28 @@
 // FileNames: the name a download is saved as (URL path, Content-Disposition) and collision-free claims.
-import Foundation
+import Asyncio
+import AsyncioHTTP
+import FoundationEssentials
+import Glibc
 
 /// Where a download's name comes from, in order: the name the user gave, the server's
 /// `Content-Disposition` filename, the last segment of the URL's path, "index.html".
 public enum FileNames {
     /// The last non-empty segment of `url`'s path, percent-decoded, or nil.
     public static func fromURL(_ url: String) -> String? {
-        var rest = Substring(url)
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
-        rest = rest.prefix { $0 != "?" && $0 != "#" }
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let segment = rest[slash...].split(separator: "/").last.map(String.init) ?? ""
-        return sanitize(segment.contains("%") ? segment.removingPercentEncoding ?? segment : segment)
+        // Bytes, not Characters: "://", "?", "#" and "/" are ASCII, so UTF-8 offsets are safe cuts.
+        let bytes = Array(url.utf8)
+        var start = 0
+        if let scheme = bytes.indices.first(where: { $0 + 2 < bytes.count && bytes[$0] == 0x3A && bytes[$0 + 1] == 0x2F && bytes[$0 + 2] == 0x2F }) {
+            start = scheme + 3
+        }
+        let end = bytes[start...].firstIndex { $0 == 0x3F || $0 == 0x23 } ?? bytes.count
+        guard let slash = bytes[start..<end].firstIndex(of: 0x2F) else { return nil }
+        var segmentEnd = end
+        while segmentEnd > slash && bytes[segmentEnd - 1] == 0x2F { segmentEnd -= 1 }
+        let segmentStart = (bytes[slash..<segmentEnd].lastIndex(of: 0x2F) ?? slash) + 1
+        guard segmentStart < segmentEnd else { return nil }
+        let segment = String(decoding: bytes[segmentStart..<segmentEnd], as: UTF8.self)
+        return sanitize(bytes[segmentStart..<segmentEnd].contains(0x25) ? HTTPURL.percentDecode(Substring(segment)) : segment)
     }
 
     /// The `filename*=` (RFC 6266, UTF-8'' form) or `filename=` of a Content-Disposition value.
@@ -20,16 +31,24 @@ public enum FileNames {
         for part in value.split(separator: ";").dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            let key = pair[0].trimmingCharacters(in: .whitespaces).lowercased()
-            var raw = pair[1].trimmingCharacters(in: .whitespaces)
+            let key = trimmingWhitespace(pair[0]).lowercased()
+            var raw = trimmingWhitespace(pair[1])
             if key == "filename*" {
                 let pieces = raw.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                if pieces.count == 3, pieces[0].lowercased() == "utf-8", let decoded = String(pieces[2]).removingPercentEncoding {
-                    return sanitize(decoded)
+                if pieces.count == 3, pieces[0].lowercased() == "utf-8" {
+                    return sanitize(HTTPURL.percentDecode(pieces[2]))
                 }
             } else if key == "filename" {
                 if raw.hasPrefix("\""), raw.hasSuffix("\""), raw.count >= 2 {
-                    raw = String(raw.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+                    // A quoted-string: a backslash escapes the next character.
+                    var unquoted = ""
+                    var escaped = false
+                    for character in raw.dropFirst().dropLast() {
+                        if character == "\\" && !escaped { escaped = true; continue }
+                        unquoted.append(character)
+                        escaped = false
+                    }
+                    raw = unquoted
                 }
                 plain = sanitize(raw)
             }
@@ -40,6 +59,12 @@ public enum FileNames {
     /// A name safe to create in the output folder: the last path component only (no folders, no
     /// "..", no leading dots or control characters), or nil if nothing is left.
     public static func sanitize(_ name: String) -> String? {
+        // The common case, a plain printable ASCII name with no folder and no leading dot,
+        // is returned as it is.
+        if let first = name.utf8.first, first != 0x2E, first != 0x20,
+           name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x2F && $0 != 0x5C }) {
+            return name
+        }
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let cleaned = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
         let trimmed = String(cleaned.drop { $0 == "." || $0 == " " })
@@ -54,11 +79,20 @@ public enum FileNames {
     }
 }
 
+/// `text` without the spaces and tabs at its ends.
+func trimmingWhitespace(_ text: some StringProtocol) -> String {
+    String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+}
+
 /// The names taken in one output folder, by this run and on disk: a new download never
-/// overwrites a file, it gets "name.1.ext", "name.2.ext" … instead. Owned by the loop thread.
+/// overwrites a file, it gets "name.1.ext", "name.2.ext" … instead. What is on disk is read once
+/// (one directory listing, on the first claim); a file made there later by someone else is still
+/// never overwritten, because a fresh `.part` is created with `O_EXCL` (`createPart` then takes
+/// the next name) and put in place with a rename that does not replace. Owned by the loop thread.
 final class NameClaims {
     private let folder: String
     private var claimed: Set<String> = []
+    private lazy var onDisk: Set<String> = Self.entries(of: folder)
 
     init(folder: String) { self.folder = folder }
 
@@ -66,9 +100,8 @@ final class NameClaims {
     /// taken: claimed in this run, or on disk. A name that is itself another claim's ".part"
     /// ("x.part" while "x" downloads) is taken too.
     func isTaken(_ name: String) -> Bool {
-        for file in [name, name + ".part", name + ".part.info"] where claimed.contains(file) || Self.exists(path(file)) {
-            return true
-        }
+        func taken(_ file: String) -> Bool { claimed.contains(file) || onDisk.contains(file) }
+        if taken(name) || taken(name + ".part") || taken(name + ".part.info") { return true }
         for suffix in [".part", ".part.info"] where name.hasSuffix(suffix) && claimed.contains(String(name.dropLast(suffix.count))) {
             return true
         }
@@ -81,6 +114,20 @@ final class NameClaims {
         return lstat(path, &info) == 0
     }
 
+    /// The names in `folder` (none if it cannot be listed).
+    private static func entries(of folder: String) -> Set<String> {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var names: Set<String> = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.insert(name) }
+        }
+        return names
+    }
+
     /// Claims `name` if free, else the first free numbered variant; returns what was claimed.
     func claimFree(_ name: String) -> String {
         var candidate = name
@@ -91,6 +138,21 @@ final class NameClaims {
         }
         claimed.insert(candidate)
         return candidate
+    }
+
+    /// Claims a free name for `wanted` and creates its `.part` (empty, with `O_EXCL`): a name
+    /// someone made on disk after the listing is passed over for the next one.
+    func createPart(_ wanted: String, info: PartInfo) throws -> (name: String, part: PartFile) {
+        while true {
+            let name = claimFree(wanted)
+            let part = PartFile(finalPath: path(name), fresh: true)
+            do {
+                try part.open(at: 0, info: info)
+                return (name, part)
+            } catch let error as OSError where error.code == EEXIST {
+                onDisk.insert(name + ".part")
+            }
+        }
     }
 
     /// Claims `name` as it is (a resumed `.part`, or a finished file being skipped); false if

@@ -1,6 +1,8 @@
 // PartFile: a download in progress, NAME.part with its NAME.part.info, made whole by fsync and rename.
 import Asyncio
-import Foundation
+import CAsyncio
+import FoundationEssentials
+import Glibc
 
 /// What a `.part` file was fetched from, kept beside it as `NAME.part.info` (JSON) so that `-c`
 /// can resume it with `Range` and `If-Range`: the URL and the server's validator of that version.
@@ -23,8 +25,9 @@ struct PartInfo: Codable, Equatable {
 
 /// The file a download writes: `NAME.part` in the output folder, opened for writing from an
 /// offset; `finish` fsyncs it (on a thread, so the loop goes on) and renames it to `NAME`, so a
-/// finished name is always a whole file. Owned by the loop thread (sent only with its download's
-/// task); the descriptor is closed by `finish`, `close`, `discard` or deinit.
+/// finished name is always a whole file, without replacing a file someone else put there. Owned
+/// by the loop thread (sent only with its download's task); the descriptor is closed by
+/// `finish` (through its sync batch), `close`, `discard` or deinit.
 final class PartFile: @unchecked Sendable {
     let finalPath: String
     var partPath: String { finalPath + ".part" }
@@ -33,18 +36,24 @@ final class PartFile: @unchecked Sendable {
     /// Bytes in the file now.
     private(set) var size = 0
 
-    init(finalPath: String) { self.finalPath = finalPath }
+    /// A `.part` made for a name just claimed: its first `open` creates it with `O_EXCL`.
+    private var fresh: Bool
+
+    init(finalPath: String, fresh: Bool = false) {
+        self.finalPath = finalPath
+        self.fresh = fresh
+    }
 
     deinit { if descriptor >= 0 { Glibc.close(descriptor) } }
 
     /// The info of an existing `.part` fetched from `url`, taking its size as this file's, or
     /// nil when there is none, its info is unreadable, or it came from another URL.
     func adoptExisting(url: String) -> PartInfo? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: partPath),
-              let size = attributes[.size] as? Int,
+        var status = stat()
+        guard stat(partPath, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
               let data = FileManager.default.contents(atPath: infoPath),
               let info = try? JSONDecoder().decode(PartInfo.self, from: data), info.url == url else { return nil }
-        self.size = size
+        size = Int(status.st_size)
         self.info = info
         infoOnDisk = true
         return info
@@ -55,12 +64,14 @@ final class PartFile: @unchecked Sendable {
     private var info: PartInfo?
     private var infoOnDisk = false
 
-    /// Opens the `.part` to write from `offset` (0: truncated), fetched as `info` says.
+    /// Opens the `.part` to write from `offset` (0: truncated), fetched as `info` says. A fresh
+    /// `.part` that exists already fails with EEXIST.
     func open(at offset: Int, info: PartInfo) throws {
         close()
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : 0)
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_EXCL : offset == 0 ? O_TRUNC : 0)
         let fd = Glibc.open(partPath, flags, 0o644)
         if fd < 0 { throw OSError(code: errno, filename: partPath) }
+        fresh = false
         descriptor = fd
         if offset > 0 {
             if ftruncate(fd, off_t(offset)) != 0 || lseek(fd, off_t(offset), SEEK_SET) < 0 {
@@ -73,27 +84,25 @@ final class PartFile: @unchecked Sendable {
     }
 
     /// Appends `bytes`.
-    func write(_ bytes: [UInt8]) throws {
+    func write(_ bytes: ArraySlice<UInt8>) throws {
         let error = writeAll(descriptor, bytes)
         if error != 0 { throw OSError(code: error, filename: partPath) }
         size += bytes.count
     }
 
-    /// fsyncs and closes the `.part` (on a worker thread), then renames it to the final name and
-    /// removes the info.
+    /// fsyncs and closes the `.part` (in `batcher`'s next batch, on a worker thread), then
+    /// renames it to the final name and removes the info.
     ///
-    /// The descriptor stays this file's while the worker fsyncs it and is closed here, on the
-    /// loop thread, afterwards: a cancel before the worker ran (its job then never runs) leaves
-    /// nothing open.
-    nonisolated(nonsending) func finish() async throws {
+    /// The descriptor goes to the batch, which closes it after the fsync even when this task is
+    /// cancelled while it waits, so nothing is left open; the `.part` then stays for `-c`.
+    nonisolated(nonsending) func finish(_ batcher: SyncBatcher) async throws {
         if descriptor < 0 {
             descriptor = Glibc.open(partPath, O_WRONLY | O_CLOEXEC)
             if descriptor < 0 { throw OSError(code: errno, filename: partPath) }
         }
         let fd = descriptor
-        let synced = try await asyncio.toThread { fsync(fd) == 0 ? 0 : errno }
-        Glibc.close(fd)
         descriptor = -1
+        let synced = try await batcher.syncAndClose(fd)
         if synced != 0 { throw OSError(code: synced, filename: partPath) }
         try rename()
     }
@@ -108,9 +117,17 @@ final class PartFile: @unchecked Sendable {
         try rename()
     }
 
+    /// Puts the `.part` in place, failing with EEXIST rather than replacing a file that
+    /// appeared under the final name meanwhile (file systems without RENAME_NOREPLACE: checked
+    /// just before).
     private func rename() throws {
-        if Glibc.rename(partPath, finalPath) != 0 { throw OSError(code: errno, filename: finalPath) }
+        if casyncio_rename_noreplace(partPath, finalPath) != 0 {
+            guard errno == EINVAL || errno == ENOSYS else { throw OSError(code: errno, filename: finalPath) }
+            if NameClaims.exists(finalPath) { throw OSError(code: EEXIST, filename: finalPath) }
+            if Glibc.rename(partPath, finalPath) != 0 { throw OSError(code: errno, filename: finalPath) }
+        }
         removeInfo()
+        info = nil                                   // nothing is left to keep for `-c`
     }
 
     private func removeInfo() {
@@ -141,20 +158,24 @@ final class PartFile: @unchecked Sendable {
 
     /// Feeds the bytes already in the `.part` (before a resume) to `digest`.
     func hashExisting(into digest: SHA256) throws {
-        guard let handle = FileHandle(forReadingAtPath: partPath) else { throw OSError(code: errno, filename: partPath) }
-        defer { try? handle.close() }
+        let fd = Glibc.open(partPath, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw OSError(code: errno, filename: partPath) }
+        defer { Glibc.close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var remaining = size
         while remaining > 0 {
-            let chunk = handle.readData(ofLength: min(remaining, 1 << 20))
-            if chunk.isEmpty { break }
-            digest.update(chunk)
-            remaining -= chunk.count
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min(remaining, $0.count)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw OSError(code: errno, filename: partPath) }
+            if n == 0 { break }
+            digest.update(chunk[..<n])
+            remaining -= n
         }
     }
 }
 
 /// Writes all of `bytes` to `fd`, going on after EINTR and short writes; 0, or the errno.
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+func writeAll(_ fd: Int32, _ bytes: some ContiguousBytes) -> Int32 {
     bytes.withUnsafeBytes { buffer in
         var done = 0
         while done < buffer.count {

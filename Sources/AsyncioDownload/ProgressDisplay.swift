@@ -1,6 +1,7 @@
 // ProgressDisplay: what a person sees: live bars on a terminal, one line per file on a pipe, the summary.
 import Asyncio
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Sizes and rates as people read them: "512 B", "1.5 KiB", "3.2 MiB", "1.0 GiB".
 public enum Human {
@@ -12,22 +13,39 @@ public enum Human {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(Int(value)) B" : String(format: "%.1f %@", value, units[unit])
+        return unit == 0 ? "\(Int(value)) B" : "\(fixed(value, digits: 1)) \(units[unit])"
     }
 
     public static func seconds(_ value: Double) -> String {
-        if value < 10 { return String(format: "%.2f s", value) }
-        if value < 60 { return String(format: "%.1f s", value) }
+        if value < 10 { return "\(fixed(value, digits: 2)) s" }
+        if value < 60 { return "\(fixed(value, digits: 1)) s" }
         let whole = Int(value)
-        return whole < 3600 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s" : "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+        return whole < 3600 ? "\(whole / 60)m\(padded(whole % 60, 2, with: "0"))s" : "\(whole / 3600)h\(padded(whole / 60 % 60, 2, with: "0"))m"
+    }
+
+    /// `value` (not negative) rounded to `digits` decimals, as `%.Nf` prints it.
+    static func fixed(_ value: Double, digits: Int) -> String {
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((max(value, 0) * Double(scale)).rounded())
+        return "\(scaled / scale).\(padded(scaled % scale, digits, with: "0"))"
+    }
+
+    /// `text` padded on the left to `width` with `pad` (`%0Nd`, `%Nd`).
+    static func padded(_ number: Int, _ width: Int, with pad: Character) -> String {
+        let text = String(number)
+        return String(repeating: pad, count: max(width - text.count, 0)) + text
     }
 }
 
 /// Writes text to a descriptor at once (no buffering: the display and the summary interleave
 /// with nothing else).
-struct Output: Sendable {
-    let descriptor: Int32
-    func write(_ text: String) { _ = writeAll(descriptor, Array(text.utf8)) }
+public struct Output: Sendable {
+    public let descriptor: Int32
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+    public func write(_ text: String) { _ = writeAll(descriptor, Array(text.utf8)) }
+    public static let standardOutput = Output(descriptor: 1)
+    public static let standardError = Output(descriptor: 2)
 }
 
 /// Shows a run as it goes. `terminal`: a live line per active download (name, bar, bytes, rate,
@@ -177,7 +195,7 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     private func liveLine(_ entry: Active, _ now: Double) -> String {
         let elapsed = max(now - entry.started, 0.001)
         let rate = Double(entry.size - entry.startSize) / elapsed
-        let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name + String(repeating: " ", count: 24 - entry.name.count)
         if let note = entry.note { return "\(name) \(note)" }
         guard let total = entry.total, total > 0 else {
             return "\(name) \(Human.bytes(Double(entry.size)))  \(Human.bytes(rate))/s"
@@ -187,7 +205,7 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
         let filled = Int(fraction * Double(barWidth))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled)
         let eta = rate > 0 ? Human.seconds(Double(total - entry.size) / rate) : "?"
-        return "\(name) [\(bar)] \(String(format: "%3d%%", Int(fraction * 100))) "
+        return "\(name) [\(bar)] \(Human.padded(Int(fraction * 100), 3, with: " "))% "
             + "\(Human.bytes(Double(entry.size)))/\(Human.bytes(Double(total)))  \(Human.bytes(rate))/s  ETA \(eta)"
     }
 

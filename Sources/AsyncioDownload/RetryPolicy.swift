@@ -1,7 +1,8 @@
 // RetryPolicy: which failures are worth another try, and how long to wait (backoff, jitter, Retry-After).
 import Asyncio
 import AsyncioHTTP
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A failure of one attempt, sorted by what to do about it.
 public enum AttemptFailure: Error, CustomStringConvertible, Sendable {
@@ -72,13 +73,29 @@ public struct RetryPolicy: Sendable {
 
     /// `Retry-After` as seconds from `now`: delay-seconds, or an HTTP date.
     public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingWhitespace(value)
         if let seconds = Int(trimmed), seconds >= 0 { return Double(seconds) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        guard let date = formatter.date(from: trimmed) else { return nil }
-        return max(date.timeIntervalSince(now), 0)
+        guard let epoch = parseHTTPDate(trimmed) else { return nil }
+        return max(Date(timeIntervalSince1970: epoch).timeIntervalSince(now), 0)
+    }
+
+    /// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110's preferred HTTP-date) as
+    /// seconds since 1970, or nil.
+    static func parseHTTPDate(_ text: String) -> Double? {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let fields = text.split(separator: " ")
+        guard fields.count == 6, fields[0].count == 4, fields[0].hasSuffix(","), fields[5] == "GMT",
+              let day = Int(fields[1]), let month = months.firstIndex(of: String(fields[2])), let year = Int(fields[3]) else { return nil }
+        let clock = fields[4].split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
+              (0...60).contains(clock[2]) else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(clock[0])
+        parts.tm_min = Int32(clock[1])
+        parts.tm_sec = Int32(clock[2])
+        return Double(timegm(&parts))
     }
 }

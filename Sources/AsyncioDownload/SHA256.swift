@@ -1,6 +1,7 @@
 // SHA256: an incremental SHA-256 on the system OpenSSL's EVP interface, for `sha256=` checks.
 import COpenSSL
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An incremental SHA-256 digest (Python's `hashlib.sha256()`): `update` with each chunk, then
 /// `hexdigest()`. Owned by one thread at a time.
@@ -28,6 +29,7 @@ public final class SHA256: @unchecked Sendable {
         var length: UInt32 = 0
         _ = EVP_DigestFinal_ex(context, &digest, &length)
         _ = EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: digest.prefix(Int(length)).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 }

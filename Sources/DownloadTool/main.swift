@@ -4,7 +4,8 @@ import Asyncio
 import AsyncioDownload
 import CAsyncio
 import AsyncioHTTP
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct DownloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -104,7 +105,9 @@ struct DownloadCommand: ParsableCommand {
         if let inputFile {
             let text: String
             if inputFile == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                var lines: [String] = []
+                while let line = readLine(strippingNewline: false) { lines.append(line) }
+                text = lines.joined()
             } else {
                 guard let data = FileManager.default.contents(atPath: inputFile) else {
                     throw ValidationError("-i: cannot read \(inputFile)")
@@ -176,7 +179,7 @@ struct DownloadCommand: ParsableCommand {
             }
         }
         if style != .quiet || report.exitCode != 0 {
-            FileHandle.standardOutput.write(Data(report.summary().utf8))
+            Output.standardOutput.write(report.summary())
         }
         return report.exitCode
     }
@@ -189,7 +192,7 @@ final class LinePrinter: Sendable {
     func print(_ result: DownloadResult) {
         switch result.outcome {
         case .ok where style != .quiet: Swift.print("ok      \(result.name ?? "")  \(Human.bytes(Double(result.received)))")
-        case .failed(let why): FileHandle.standardError.write(Data("failed  \(result.item.url): \(why)\n".utf8))
+        case .failed(let why): Output.standardError.write("failed  \(result.item.url): \(why)\n")
         default: break
         }
     }
@@ -210,17 +213,17 @@ do {
         print(DownloadCommand.fullMessage(for: error))
         exit(0)
     }
-    FileHandle.standardError.write(Data((DownloadCommand.fullMessage(for: error) + "\n").utf8))
+    Output.standardError.write(DownloadCommand.fullMessage(for: error) + "\n")
     exit(2)
 }
 do {
     exit(try command.execute())
 } catch let error as ValidationError {
-    FileHandle.standardError.write(Data("download: \(error)\n".utf8))
+    Output.standardError.write("download: \(error)\n")
     exit(2)
 } catch is KeyboardInterrupt {
     exit(130)
 } catch {
-    FileHandle.standardError.write(Data("download: \(error)\n".utf8))
+    Output.standardError.write("download: \(error)\n")
     exit(1)
 }

@@ -60,14 +60,17 @@ public final class StreamReader: @unchecked Sendable {
     }
 
     /// Appends received data; pauses the transport when the buffer passes twice the limit.
-    public func feedData(_ data: [UInt8]) {
-        if data.isEmpty { return }
+    public func feedData(_ data: [UInt8]) { feedData(data, from: 0) }
+
+    /// Feeds `data[offset...]`; when nothing is unread, `data` itself is adopted instead of
+    /// copied (an HTTP body after its head keeps the array it arrived in).
+    package func feedData(_ data: [UInt8], from offset: Int) {
+        if offset >= data.count { return }
         if available == 0 {
-            // Nothing unread: adopt the array instead of copying it into the old storage.
             buffer = data
-            head = 0
+            head = offset
         } else {
-            buffer += data
+            buffer += data[offset...]
         }
         wakeWaiter()
         if let transport, !paused, available > 2 * limit {
@@ -137,14 +140,24 @@ public final class StreamReader: @unchecked Sendable {
     /// body read with `readany` moves each received array to the caller untouched. (Plain `read`
     /// keeps its buffer's storage for the next feed; handing it over there slowed stream echo.)
     nonisolated(nonsending) package func readAny() async throws -> [UInt8] {
+        Array(try await readAnySlice())           // no copy when the slice is the whole array
+    }
+
+    /// `readAny` as a slice of the array that was received: never a copy, also when the array
+    /// was adopted from an offset (`feedData(_:from:)`, an HTTP body after its head).
+    nonisolated(nonsending) package func readAnySlice() async throws -> ArraySlice<UInt8> {
         if let failure { throw failure }
         if available == 0 && !eof { try await waitForData("read") }
-        guard head == 0 else { return take(available) }
-        let data = buffer
+        let data = buffer[head...]
         buffer = []
+        head = 0
         maybeResumeTransport()
         return data
     }
+
+    /// True when a read of any size returns without waiting: bytes are there, or the end, or
+    /// an error.
+    package var readsWithoutWaiting: Bool { failure != nil || available > 0 || eof }
 
     /// Exactly `n` bytes; at EOF before that, `IncompleteReadError` with what was read.
     nonisolated(nonsending) public func readexactly(_ n: Int) async throws -> [UInt8] {

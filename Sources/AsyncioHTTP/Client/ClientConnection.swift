@@ -43,6 +43,8 @@ final class ClientConnection: ConnectionProtocol, @unchecked Sendable {
     private var drainWaiter: Future<Void>?
     private var writingPaused = false
     private var closeWaiters: [Future<Void>] = []
+    /// The array `dataReceived` is parsing (the parser's body slices index into it).
+    private var received: [UInt8] = []
 
     init(key: ConnectionKey, loop: EventLoop, readLimit: Int) {
         self.key = key
@@ -124,6 +126,8 @@ final class ClientConnection: ConnectionProtocol, @unchecked Sendable {
             abortTransport()
             return
         }
+        received = data
+        defer { received = [] }
         do {
             try parser.feed(data) { event in try handle(event) }
         } catch {
@@ -200,6 +204,8 @@ final class ClientConnection: ConnectionProtocol, @unchecked Sendable {
             guard let content else { return }
             if let decoder {
                 try decoder.decode(bytes) { content.feedData($0) }
+            } else if bytes.endIndex == received.count {
+                content.feedData(received, from: bytes.startIndex)   // the rest of the array: adopted, not copied
             } else {
                 content.feedData(Array(bytes))
             }

@@ -3,8 +3,10 @@ import Asyncio
 import HTTPTypes
 #if canImport(FoundationEssentials)
 import FoundationEssentials
+import Glibc
 #else
-import Foundation
+import FoundationEssentials
+import Glibc
 #endif
 
 /// A response (aiohttp's `ClientResponse`). The body is read with `read()`, `text()`, `json()`

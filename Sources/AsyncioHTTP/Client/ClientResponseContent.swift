@@ -20,14 +20,16 @@ public final class ClientResponseContent: @unchecked Sendable {
     }
 
     /// Runs one read under the deadlines; a sockRead expiry is `ServerTimeoutError`.
-    nonisolated(nonsending) private func bounded<T>(_ body: () async throws -> T) async throws -> T {
+    /// `immediate`: the read cannot wait (bytes or the end are there), so no timer is armed;
+    /// the total deadline is still checked.
+    nonisolated(nonsending) private func bounded<T>(immediate: Bool = false, _ body: () async throws -> T) async throws -> T {
         let value: T
-        if deadline == nil && sockRead == nil {
+        let loop = try asyncio.getRunningLoop()
+        if (deadline == nil && sockRead == nil) || (immediate && (deadline ?? .infinity) > loop.time()) {
             value = try await body()
         } else {
-            let loop = try asyncio.getRunningLoop()
             let readDeadline = sockRead.map { loop.time() + $0 }
-            let when = [deadline, readDeadline].compactMap { $0 }.min()
+            let when = min(deadline ?? .infinity, readDeadline ?? .infinity)
             do {
                 value = try await asyncio.timeoutAt(when) { try await body() }
             } catch is TimeoutError {
@@ -46,12 +48,17 @@ public final class ClientResponseContent: @unchecked Sendable {
 
     /// Up to `n` bytes (at least one unless at the end); `n < 0` reads to the end.
     nonisolated(nonsending) public func read(_ n: Int = -1) async throws -> [UInt8] {
-        try await bounded { try await reader.read(n) }
+        try await bounded(immediate: n >= 0 && reader.readsWithoutWaiting) { try await reader.read(n) }
     }
 
     /// Everything that has arrived, at least one byte unless at the end (aiohttp's `readany`).
     nonisolated(nonsending) public func readany() async throws -> [UInt8] {
-        try await bounded { try await reader.readAny() }
+        try await bounded(immediate: reader.readsWithoutWaiting) { try await reader.readAny() }
+    }
+
+    /// `readany` as a slice of the array it arrived in (never a copy; empty at the end).
+    nonisolated(nonsending) package func readanySlice() async throws -> ArraySlice<UInt8> {
+        try await bounded(immediate: reader.readsWithoutWaiting) { try await reader.readAnySlice() }
     }
 
     /// Exactly `n` bytes; `IncompleteReadError` at the end before that.

@@ -3,8 +3,10 @@ import Asyncio
 import HTTPTypes
 #if canImport(FoundationEssentials)
 import FoundationEssentials
+import Glibc
 #else
-import Foundation
+import FoundationEssentials
+import Glibc
 #endif
 
 /// A client session (aiohttp's `ClientSession`): default headers and timeouts, and a

@@ -103,7 +103,10 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
 
     /// The bytes as a string with ASCII letters lowercased.
     private static func lowercase(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes.lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        // Into an array first: decoding a lazy map goes through the runtime's slow generic path.
+        var lowered = Array(bytes)
+        for i in lowered.indices where (0x41...0x5A).contains(lowered[i]) { lowered[i] |= 0x20 }
+        return String(decoding: lowered, as: UTF8.self)
     }
 
     /// The ASCII bytes a host may not hold (besides controls and space).
@@ -258,7 +261,7 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         percentEncode(text, safe: " /?:@").replacingSpaces()
     }
 
-    static func percentDecode(_ text: Substring) -> String {
+    package static func percentDecode(_ text: Substring) -> String {
         percentDecode(ArraySlice(text.utf8))
     }
 

@@ -3,8 +3,10 @@ import Asyncio
 import HTTPTypes
 #if canImport(FoundationEssentials)
 import FoundationEssentials
+import Glibc
 #else
-import Foundation
+import FoundationEssentials
+import Glibc
 #endif
 
 /// A request as the server's handler sees it (aiohttp's `web.Request`). The body streams in

@@ -4,7 +4,7 @@ import HTTPTypes
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-import Foundation
+import FoundationEssentials
 #endif
 
 /// A response whose body the handler writes as it goes (aiohttp's `web.StreamResponse`):

@@ -77,4 +77,8 @@ void casyncio_drain_main_queue(void);
 /// given back to the kernel (M_TRIM_THRESHOLD). Returns 1 when both were set.
 int casyncio_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
 
+/// rename(2) that fails with EEXIST instead of replacing an existing `to` (renameat2 with
+/// RENAME_NOREPLACE). EINVAL: the file system cannot do it. Returns 0 or -1 with errno set.
+int casyncio_rename_noreplace(const char *from, const char *to);
+
 #endif

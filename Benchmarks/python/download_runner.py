@@ -1,5 +1,6 @@
 """Runs each downloader of Benchmarks/download.sh RUNS times per job, pinned to CPU 0, into a
-fresh folder each time; checks every file arrived with its size; prints the table of median
+fresh folder each time: one untimed warm-up run each, then RUNS rounds of every tool in turn;
+checks every file arrived with its size; prints the table of median
 wall time and CPU time (user + system, from the child's rusage) and ratios to this library.
 
 Usage: RUNS WORK NAME=COMMAND ... (COMMAND uses {list}: the URL list, {curl}: the same as a
@@ -28,15 +29,23 @@ def main():
     for job in ("small", "large"):
         folder = os.path.join(work, "www", job)
         jobs[job] = {name: os.path.getsize(os.path.join(folder, name)) for name in os.listdir(folder)}
+    # Rounds: every tool runs once per round, so a slow spell of the machine (the VM gives freed
+    # pages back to its host, and touching them again is slow for a while after the files
+    # were made) falls on every tool alike instead of on whichever came first.
+    out = os.path.join("/dev/shm", f"download-bench-{os.getpid()}")
+    lines = {(name, job): command.format(list=f"{work}/{job}.txt", out=out, curl=f"{work}/{job}-curl.txt")
+             for name, command in tools for job in jobs}
+    for (name, job), line in lines.items():
+        run_once(line, jobs[job], out)                     # warm-up, untimed
+    values = {key: [] for key in lines}
+    for _ in range(runs):
+        for (name, job), line in lines.items():
+            values[(name, job)].append(run_once(line, jobs[job], out))
+    shutil.rmtree(out, ignore_errors=True)
     results = {}
-    for name, command in tools:
-        for job, expected in jobs.items():
-            out = os.path.join("/dev/shm", f"download-bench-{os.getpid()}")
-            values = [run_once(command.format(list=f"{work}/{job}.txt", out=out, curl=f"{work}/{job}-curl.txt"), expected, out)
-                      for _ in range(runs)]
-            shutil.rmtree(out, ignore_errors=True)
-            results[(name, job)] = (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
-        print(f"{name}: done", file=sys.stderr)
+    for (name, job), measured in values.items():
+        print(f"{name} {job}: " + ", ".join(f"{wall:.2f} s" for wall, _ in measured), file=sys.stderr)
+        results[(name, job)] = (statistics.median(v[0] for v in measured), statistics.median(v[1] for v in measured))
     ours = tools[0][0]
     small, large = len(jobs["small"]), len(jobs["large"])
     print(f"| downloader | {small} small files: wall s | CPU s | wall vs ours | CPU vs ours | {large} large files: wall s | CPU s | wall vs ours | CPU vs ours |")

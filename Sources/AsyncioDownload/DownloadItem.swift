@@ -30,9 +30,7 @@ extension DownloadItem {
     ///     https://example.com/c.iso<TAB>sha256=2c26b46…
     public static func parseList(_ text: String) throws -> [DownloadItem] {
         var items: [DownloadItem] = []
-        // "\r\n" is one Character in Swift: lines end at any of the three.
-        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
-        for (index, line) in lines.enumerated() {
+        for (index, line) in lines(of: text).enumerated() {
             let trimmed = line.drop { $0 == " " }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map { field in
@@ -57,5 +55,26 @@ extension DownloadItem {
             items.append(item)
         }
         return items
+    }
+
+    /// The lines of `text`, ended by "\n", "\r\n" or "\r" (split on bytes: a list of thousands
+    /// of URLs is not worth breaking into Characters).
+    private static func lines(of text: String) -> [String] {
+        var lines: [String] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A || byte == 0x0D {
+                lines.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        lines.append(String(decoding: bytes[start...], as: UTF8.self))
+        return lines
     }
 }

@@ -41,6 +41,11 @@ public final class ClientResponse: @unchecked Sendable {
         reason = head.reason
         minorVersion = head.minorVersion
         headers = head.headers
+        if case .length(let length) = head.framing {
+            contentLength = length
+        } else {
+            contentLength = head.headers[.contentLength].flatMap { Int($0) }
+        }
         requestInfo = request
         content = ClientResponseContent(reader: reader, deadline: deadline, sockRead: sockRead)
         self.connection = connection
@@ -84,8 +89,8 @@ public final class ClientResponse: @unchecked Sendable {
         return nil
     }
 
-    /// Content-Length, if sent.
-    public var contentLength: Int? { headers[.contentLength].flatMap { Int($0) } }
+    /// Content-Length, if sent (read once, from the framing the parser already checked).
+    public let contentLength: Int?
 
     /// The whole body (read once, then kept).
     nonisolated(nonsending) public func read() async throws -> [UInt8] {

@@ -72,8 +72,8 @@ public protocol DownloadObserver: AnyObject {
     func started(_ id: Int, name: String, size: Int, total: Int?)
     /// `size` bytes of the file are there now.
     func progressed(_ id: Int, size: Int)
-    /// An attempt failed transiently; the next starts after `delay` seconds.
-    func retrying(_ id: Int, reason: String, delay: Double)
+    /// An attempt at `item` failed transiently; the next starts after `delay` seconds.
+    func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double)
     func finished(_ id: Int, _ result: DownloadResult)
 }
 
@@ -204,7 +204,7 @@ public final class Downloader: @unchecked Sendable {
                     return result(.failed(failure.description))
                 }
                 let delay = options.retry.delay(retry: job.attempts, retryAfter: retryAfter, random: Double.random(in: 0...1))
-                observer?.retrying(id, reason: reason, delay: delay)
+                observer?.retrying(id, item, reason: reason, delay: delay)
                 do { try await asyncio.sleep(delay) } catch { return result(.interrupted) }
             }
         }
@@ -238,7 +238,13 @@ public final class Downloader: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: claims.path(name)),
            !FileManager.default.fileExists(atPath: part.partPath), claims.claimExact(name) {
             job.name = name
-            return .skipped("already there")
+            guard let expected = job.item.sha256 else { return .skipped("already there") }
+            // With a checksum, the file there must be the one asked for; another is left alone.
+            let digest = SHA256()
+            do { try PartFile.hash(claims.path(name), into: digest) } catch { return .failed("\(error)") }
+            let actual = digest.hexdigest()
+            return actual == expected ? .skipped("already there, sha256 matches")
+                : .failed("already there with another sha256 (\(actual)); not overwritten")
         }
         return nil
     }

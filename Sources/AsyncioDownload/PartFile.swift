@@ -157,16 +157,19 @@ final class PartFile: @unchecked Sendable {
     }
 
     /// Feeds the bytes already in the `.part` (before a resume) to `digest`.
-    func hashExisting(into digest: SHA256) throws {
-        let fd = Glibc.open(partPath, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw OSError(code: errno, filename: partPath) }
+    func hashExisting(into digest: SHA256) throws { try Self.hash(partPath, upTo: size, into: digest) }
+
+    /// Feeds the first `limit` bytes of the file at `path` (all of it when nil) to `digest`.
+    static func hash(_ path: String, upTo limit: Int? = nil, into digest: SHA256) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw OSError(code: errno, filename: path) }
         defer { Glibc.close(fd) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var remaining = size
+        var remaining = limit ?? Int.max
         while remaining > 0 {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min(remaining, $0.count)) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw OSError(code: errno, filename: partPath) }
+            if n < 0 { throw OSError(code: errno, filename: path) }
             if n == 0 { break }
             digest.update(chunk[..<n])
             remaining -= n

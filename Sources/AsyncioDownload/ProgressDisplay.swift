@@ -115,12 +115,12 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
         changed()
     }
 
-    public func retrying(_ id: Int, reason: String, delay: Double) {
+    public func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double) {
         if var entry = active[id] {
             entry.note = "retry in \(Human.seconds(delay)): \(reason)"
             active[id] = entry
         }
-        if style == .lines { out.write("retry \(Human.seconds(delay)): \(reason)\n") }
+        if style == .lines { out.write("retry   \(item.url) in \(Human.seconds(delay)): \(reason)\n") }
         changed()
     }
 

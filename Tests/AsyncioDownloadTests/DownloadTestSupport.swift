@@ -55,7 +55,7 @@ final class Recorder: DownloadObserver, @unchecked Sendable {
     var progressCalls = 0
     func started(_ id: Int, name: String, size: Int, total: Int?) { started.append((id, name, size, total)) }
     func progressed(_ id: Int, size: Int) { progressCalls += 1 }
-    func retrying(_ id: Int, reason: String, delay: Double) { retries.append((id, reason, delay)) }
+    func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double) { retries.append((id, reason, delay)) }
     func finished(_ id: Int, _ result: DownloadResult) { finished[id] = result }
 }
 

@@ -130,3 +130,24 @@ import Testing
         #expect(!BandwidthLimiter(bytesPerSecond: nil).isLimited && !BandwidthLimiter(bytesPerSecond: 0).isLimited)
     }
 }
+
+@Suite struct PipeLinesTests {
+    @Test func aRetryLineNamesTheURLAsAFailureLineDoes() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let loop = try EventLoop()
+        defer { try? loop.close() }
+        let display = ProgressDisplay(style: .lines, count: 2, loop: loop, descriptor: fds[1])
+        let started = DownloadItem(url: "http://h/a.bin"), unstarted = DownloadItem(url: "http://h/b.bin")
+        display.started(0, name: "a.bin", size: 0, total: 10)
+        display.retrying(0, started, reason: "HTTP 503 Service Unavailable", delay: 0.5)
+        display.retrying(1, unstarted, reason: "Connect call failed", delay: 1)
+        display.close()
+        close(fds[1])
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let count = read(fds[0], &bytes, bytes.count)
+        let lines = String(decoding: bytes[..<max(count, 0)], as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines == ["retry   http://h/a.bin in 0.50 s: HTTP 503 Service Unavailable", "retry   http://h/b.bin in 1.00 s: Connect call failed"])
+    }
+}

@@ -131,6 +131,23 @@ struct DownloaderFaultTests {
         #expect(folder.contents("other.bin.part") == Array("xx".utf8))
     }
 
+    @Test func resumeChecksTheSha256OfAFinishedFile() throws {
+        defer { folder.remove() }
+        _ = FileManager.default.createFile(atPath: folder.path + "/right.bin", contents: Data("finished".utf8))
+        _ = FileManager.default.createFile(atPath: folder.path + "/wrong.bin", contents: Data("another file".utf8))
+        let digest = SHA256()
+        digest.update(Array("finished".utf8))
+        let right = digest.hexdigest()
+        let report = try runDownloads([DownloadItem(url: server.url("/file/100"), name: "right.bin", sha256: right),
+                                       DownloadItem(url: server.url("/file/100"), name: "wrong.bin", sha256: right)],
+                                      options { $0.resume = true })
+        #expect(report.results[0].outcome == .skipped("already there, sha256 matches"))
+        digest.update(Array("another file".utf8))
+        #expect(report.results[1].outcome == .failed("already there with another sha256 (\(digest.hexdigest())); not overwritten"))
+        #expect(report.results.map(\.attempts) == [0, 0])
+        #expect(folder.contents("wrong.bin") == Array("another file".utf8) && folder.names() == ["right.bin", "wrong.bin"])
+    }
+
     @Test func resumeRestartsAPartWithoutInfoUnderItsName() throws {
         defer { folder.remove() }
         _ = FileManager.default.createFile(atPath: folder.path + "/k.bin.part", contents: Data("left by a killed run".utf8))

@@ -151,7 +151,7 @@ struct DownloaderNginxTests {
                 most = max(most, active.count)
             }
             func progressed(_ id: Int, size: Int) {}
-            func retrying(_ id: Int, reason: String, delay: Double) {}
+            func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double) {}
             func finished(_ id: Int, _ result: DownloadResult) { active.remove(id) }
         }
         let overlap = Overlap()
@@ -179,7 +179,7 @@ struct DownloaderNginxTests {
                 maxDescriptors = max(maxDescriptors, Descriptors.snapshot().count)
             }
             func progressed(_ id: Int, size: Int) {}
-            func retrying(_ id: Int, reason: String, delay: Double) {}
+            func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double) {}
             func finished(_ id: Int, _ result: DownloadResult) {
                 done += 1
                 if done == 300 || done == 1_000 { residentAt[done] = residentBytes() }

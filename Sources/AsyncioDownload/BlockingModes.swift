@@ -34,11 +34,15 @@ public enum BlockingModes {
             try asyncio.createTask { () async throws -> (DownloadItem, ClientResponse?, String?) in
                 do {
                     return (item, try await asyncio.toThread { try HTTP.get(item.url) }, nil)
+                } catch is CancelledError {
+                    throw CancelledError()                 // a cancel is not a failed download
                 } catch {
                     return (item, nil, RetryPolicy.classify(error).description)
                 }
             }
         }
+        // Cancelled while waiting (Ctrl-C): the downloads still waiting are cancelled too.
+        defer { for task in tasks where !task.done() { task.cancel() } }
         let claims = NameClaims(folder: directory)
         var results: [DownloadResult] = []
         for (index, task) in tasks.enumerated() {

@@ -99,6 +99,8 @@ public final class Downloader: @unchecked Sendable {
     private let bandwidth: BandwidthLimiter
     private var hostSlots: [String: Asyncio.Semaphore] = [:]
     private let syncs = SyncBatcher()
+    /// With `-c`: the `.part` files with info in the folder, by URL (read on first use).
+    private lazy var leftBehind: [String: [String]] = claims.leftBehindParts()
 
     public init(options: DownloadOptions, observer: (any DownloadObserver)? = nil) {
         self.options = options
@@ -220,7 +222,13 @@ public final class Downloader: @unchecked Sendable {
     /// With `-c`: the name the item would get, a `.part` of it fetched from the same URL to
     /// resume, or a finished file there to skip.
     private func resumeOrSkip(_ job: Job) -> DownloadOutcome? {
-        guard let name = job.item.name.flatMap(FileNames.sanitize) ?? FileNames.fromURL(job.item.url) else { return nil }
+        // A .part fetched from this URL, under whatever name it got (a numbered one, the
+        // server's Content-Disposition), comes first; then the name the item would get.
+        let wanted = job.item.name.flatMap(FileNames.sanitize) ?? FileNames.fromURL(job.item.url)
+        let parts = leftBehind[job.item.url] ?? []
+        guard let name = parts.first(where: { $0 == wanted }) ?? parts.first(where: { !claims.isClaimed($0) }) ?? wanted else {
+            return nil
+        }
         let part = PartFile(finalPath: claims.path(name))
         if let info = part.adoptExisting(url: job.item.url), claims.claimExact(name) {
             job.name = name

@@ -155,6 +155,22 @@ final class NameClaims {
         }
     }
 
+    /// The final names of the `.part` files in the folder that have their info, by the URL they
+    /// were fetched from (`-c` finds a `.part` saved under a numbered or Content-Disposition name).
+    func leftBehindParts() -> [String: [String]] {
+        var found: [String: [String]] = [:]
+        for file in onDisk where file.hasSuffix(".part.info") {
+            let name = String(file.dropLast(".part.info".count))
+            guard onDisk.contains(name + ".part"), let data = FileManager.default.contents(atPath: path(file)),
+                  let info = try? JSONDecoder().decode(PartInfo.self, from: data) else { continue }
+            found[info.url, default: []].append(name)
+        }
+        return found.mapValues { $0.sorted() }
+    }
+
+    /// True when this run claimed `name`.
+    func isClaimed(_ name: String) -> Bool { claimed.contains(name) }
+
     /// Claims `name` as it is (a resumed `.part`, or a finished file being skipped); false if
     /// this run already claimed it.
     func claimExact(_ name: String) -> Bool { claimed.insert(name).inserted }

@@ -131,6 +131,47 @@ struct DownloaderFaultTests {
         #expect(folder.contents("other.bin.part") == Array("xx".utf8))
     }
 
+    @Test func theThreadsModeCancelledCancelsItsDownloads() throws {
+        defer { folder.remove() }
+        let token = UUID().uuidString
+        let items = (0..<3).map { DownloadItem(url: server.url("/stall/\(token)-\($0)/100000")) }
+        let loop = try EventLoop()
+        let (outcome, left) = try loop.runUntilComplete { () async throws -> (String, Int) in
+            var outcome = "report"
+            do {
+                _ = try await asyncio.timeout(0.5) { try await BlockingModes.threads(items, directory: folder.path) }
+            } catch is TimeoutError {
+                outcome = "timeout"
+            }
+            for _ in 0..<3 { try await asyncio.sleep(0) }
+            return (outcome, loop.allTasks().count)
+        }
+        server.process.stop()                       // the blocked HTTP.get calls end with the server
+        try loop.runUntilComplete { try await loop.shutdownDefaultExecutor() }
+        try loop.close()
+        #expect(outcome == "timeout")
+        #expect(left == 1, "tasks still waiting on their threads: \(left - 1)")
+        #expect(folder.names() == [])
+    }
+
+    @Test func resumeFindsAPartUnderTheNameItGot() throws {
+        defer { folder.remove() }
+        // Left behind by an earlier run: the server's Content-Disposition name, and a numbered
+        // name (the plain one was taken then, and still is).
+        let cd = server.url("/cd/300000"), numbered = server.url("/file/300000")
+        _ = FileManager.default.createFile(atPath: folder.path + "/300000", contents: Data("mine".utf8))
+        for (name, url) in [("report.bin", cd), ("300000.1", numbered)] {
+            _ = FileManager.default.createFile(atPath: folder.path + "/\(name).part", contents: Data(pattern(300_000).prefix(100_000)))
+            try JSONEncoder().encode(PartInfo(url: url, etag: "\"v1-300000\"", lastModified: nil, length: 300_000))
+                .write(to: URL(fileURLWithPath: folder.path + "/\(name).part.info"))
+        }
+        let report = try runDownloads([DownloadItem(url: cd), DownloadItem(url: numbered)], options { $0.resume = true })
+        #expect(report.results.map(\.name) == ["report.bin", "300000.1"])
+        #expect(report.results.map(\.received) == [200_000, 200_000], "resumed, not fetched again")
+        #expect(folder.names() == ["300000", "300000.1", "report.bin"])
+        #expect(folder.contents("report.bin") == pattern(300_000) && folder.contents("300000.1") == pattern(300_000))
+    }
+
     @Test func resumeChecksTheSha256OfAFinishedFile() throws {
         defer { folder.remove() }
         _ = FileManager.default.createFile(atPath: folder.path + "/right.bin", contents: Data("finished".utf8))

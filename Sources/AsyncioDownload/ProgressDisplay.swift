@@ -195,7 +195,7 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     private func liveLine(_ entry: Active, _ now: Double) -> String {
         let elapsed = max(now - entry.started, 0.001)
         let rate = Double(entry.size - entry.startSize) / elapsed
-        let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name + String(repeating: " ", count: 24 - entry.name.count)
+        let name = TerminalColumns.fitted(entry.name, columns: 24)
         if let note = entry.note { return "\(name) \(note)" }
         guard let total = entry.total, total > 0 else {
             return "\(name) \(Human.bytes(Double(entry.size)))  \(Human.bytes(rate))/s"
@@ -210,7 +210,7 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
     }
 
     private func fit(_ line: String) -> String {
-        line.count < width ? line : String(line.prefix(width - 1))
+        TerminalColumns.width(line) < width ? line : TerminalColumns.prefix(line, columns: width - 1)
     }
 }
 

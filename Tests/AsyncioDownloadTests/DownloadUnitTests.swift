@@ -151,3 +151,22 @@ import Testing
         #expect(lines == ["retry   http://h/a.bin in 0.50 s: HTTP 503 Service Unavailable", "retry   http://h/b.bin in 1.00 s: Connect call failed"])
     }
 }
+
+@Suite struct TerminalColumnsTests {
+    @Test func wideCharactersTakeTwoColumnsAndMarksNone() {
+        #expect(TerminalColumns.width("abc") == 3)
+        #expect(TerminalColumns.width("图片1.png") == 9)                 // two CJK characters
+        #expect(TerminalColumns.width("ｆｕｌｌ") == 8)                    // fullwidth forms
+        #expect(TerminalColumns.width("e\u{301}") == 1)                  // e + combining acute
+        #expect(TerminalColumns.width("🙂x") == 3)
+    }
+
+    @Test func namesAreCutAndPaddedByColumns() {
+        #expect(TerminalColumns.fitted("a.bin", columns: 8) == "a.bin   ")
+        // 12 CJK characters are 24 columns: cut to 11 (22 columns), "…", and one space.
+        let long = String(repeating: "图", count: 12) + ".png"
+        let fitted = TerminalColumns.fitted(long, columns: 24)
+        #expect(fitted == String(repeating: "图", count: 11) + "… ")
+        #expect(TerminalColumns.width(fitted) == 24)
+    }
+}

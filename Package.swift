@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // asyncio for Swift: Python's asyncio model on Swift's own async/await.
 import PackageDescription
 
@@ -63,6 +63,13 @@ let package = Package(
             name: "AsyncioDownloadTests",
             dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", "AsyncioTestSupport",
                            .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        // Ports of asyncio idioms as a Python programmer writes them; every warning is an
+        // error here, so a natural spelling that warns (an unused result) fails the build.
+        .testTarget(
+            name: "PortingTests",
+            dependencies: ["Asyncio", "AsyncioTestSupport"],
+            swiftSettings: [.treatAllWarnings(as: .error)]
         ),
         .testTarget(
             name: "AsyncioGreenletsTests",

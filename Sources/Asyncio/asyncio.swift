@@ -49,14 +49,34 @@ public enum asyncio {
         try getRunningLoop().createTask(name: name, body, fileID: fileID, line: line, function: function)
     }
 
-    /// Wraps `body` in a task on the running loop, or on `getEventLoop()` when none runs
+    /// Wraps each closure in a task on the running loop, in order (`[asyncio.create_task(c) for
+    /// c in coros]`); see `EventLoop.createTasks`.
+    @discardableResult
+    public static func createTasks<T: Sendable>(
+        _ bodies: sending [() async throws -> T],
+        fileID: String = #fileID, line: Int = #line, function: String = #function
+    ) throws -> [LoopTask<T>] {
+        try getRunningLoop().createTasks(bodies, fileID: fileID, line: line, function: function)
+    }
+
+    /// Wraps `body` in a task on `loop`, else on the running loop, else on `getEventLoop()`
     /// (asyncio's `ensure_future` of a coroutine).
     @discardableResult
     public static func ensureFuture<T: Sendable>(
-        _ body: sending @escaping () async throws -> T,
+        _ body: sending @escaping () async throws -> T, loop: EventLoop? = nil,
         fileID: String = #fileID, line: Int = #line, function: String = #function
     ) throws -> LoopTask<T> {
-        try getEventLoop().createTask(body, fileID: fileID, line: line, function: function)
+        try (loop ?? getEventLoop()).createTask(body, fileID: fileID, line: line, function: function)
+    }
+
+    /// A future or task as it is (asyncio's `ensure_future` of a future); `ValueError` when
+    /// `loop` is given and the future belongs to another loop.
+    @discardableResult
+    public static func ensureFuture<F: AnyFuture>(_ future: F, loop: EventLoop? = nil) throws -> F {
+        if let loop, future.loop !== loop {
+            throw ValueError("The future belongs to a different loop than the one specified as the loop argument")
+        }
+        return future
     }
 
     /// The task whose code is running, or nil outside a loop task (asyncio's `current_task`).

@@ -145,6 +145,32 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The result, untyped: for a future or task known only as `AnyFuture` or `AnyTask` (what
+    /// `currentTask()` and `allTasks()` give). Rethrows the error; `CancelledError` if
+    /// cancelled; `InvalidStateError` if pending.
+    public func anyResult() throws -> any Sendable { try resultOrThrow(untypedResult) }
+
+    /// The stored result of the typed subclass, if any.
+    var untypedResult: (any Sendable)? { nil }
+
+    /// Waits until done and returns the result untyped (`await task` on a task from
+    /// `currentTask()` or `allTasks()`). Cancelling the waiting task cancels this future or
+    /// task, as `value` does.
+    nonisolated(nonsending) public var anyValue: any Sendable {
+        get async throws {
+            try await waitUntilDone()
+            return try anyResult()
+        }
+    }
+
+    /// Waits until done, for its effect (`await fut` as a statement in asyncio): rethrows the
+    /// error, throws `CancelledError` if it was cancelled, and returns nothing, so no unused
+    /// result warns. Cancelling the waiting task cancels this future or task, as `value` does.
+    nonisolated(nonsending) public func wait() async throws {
+        try await waitUntilDone()
+        _ = try anyResult()
+    }
+
     /// Parks the current task until this future is done; returns at once if it is
     /// (the `await` of the typed subclasses).
     @inline(__always)

@@ -28,6 +28,8 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
     /// `InvalidStateError` if not done yet.
     public func result() throws -> T { try resultOrThrow(storedResult) }
 
+    override var untypedResult: (any Sendable)? { storedResult.map { $0 } }
+
     /// Adds a callback run with this future once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
     @discardableResult

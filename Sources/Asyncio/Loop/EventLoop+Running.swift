@@ -127,12 +127,14 @@ extension EventLoop {
     }
 
     /// Runs until `future` is done and returns its result (asyncio's `run_until_complete`).
+    @discardableResult
     public func runUntilComplete<T>(_ future: Future<T>) throws -> T {
         try runUntilDone(future)
         return try future.result()
     }
 
     /// Runs until `task` is done and returns its result.
+    @discardableResult
     public func runUntilComplete<T>(_ task: LoopTask<T>) throws -> T {
         try runUntilDone(task)
         return try task.result()
@@ -140,6 +142,7 @@ extension EventLoop {
 
     /// Wraps `body` in a task, runs the loop until it is done, and returns its result
     /// (`loop.run_until_complete(coro())`).
+    @discardableResult
     public func runUntilComplete<T: Sendable>(
         _ body: sending @escaping () async throws -> T,
         fileID: String = #fileID, line: Int = #line, function: String = #function

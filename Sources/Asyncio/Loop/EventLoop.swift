@@ -216,3 +216,10 @@ func formatSeconds(_ seconds: Double) -> String {
     let fraction = String(millis % 1000)
     return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
 }
+
+/// Loops are equal when they are the same loop, as in Python (where they hash by identity), so
+/// they can key dictionaries and go in sets, as futures and tasks can.
+extension EventLoop: Hashable {
+    public static func == (a: EventLoop, b: EventLoop) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}

@@ -46,6 +46,7 @@ public final class Runner {
     /// named `name`; without one it takes the next default name (Task-N) as asyncio's does. (A
     /// library that runs a private loop names its task, so that it does not shift the numbers
     /// of the program's own tasks.)
+    @discardableResult
     public func run<T: Sendable>(
         name: String? = nil,
         _ body: sending @escaping () async throws -> T,
@@ -125,6 +126,7 @@ extension asyncio {
     ///
     /// From top-level `main.swift` code the closure literal is nonisolated, so it runs on the
     /// loop; `@MainActor` work that it awaits runs on the loop too while it drives the main thread.
+    @discardableResult
     public static func run<T: Sendable>(
         debug: Bool? = nil,
         loopFactory: (() throws -> EventLoop)? = nil,

@@ -30,6 +30,7 @@ extension asyncio {
     }
 
     /// Suspends for `delay` seconds and returns `result`.
+    @discardableResult
     nonisolated(nonsending) public static func sleep<T>(_ delay: Double, result: T) async throws -> T {
         try await sleep(delay)
         return result

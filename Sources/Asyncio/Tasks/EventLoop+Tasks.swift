@@ -47,9 +47,23 @@ extension EventLoop {
     /// Creates a task from a closure that the caller received as `sending` (alone, in a pack or
     /// in a sent array) and gives up here. Packs and arrays of `sending` closures cannot be sent
     /// one by one; each is moved into exactly one task, which is what `sending` promised.
-    func createTaskMovingOut<T: Sendable>(_ body: @escaping () async throws -> T) throws -> LoopTask<T> {
+    func createTaskMovingOut<T: Sendable>(
+        _ body: @escaping () async throws -> T,
+        fileID: String = #fileID, line: Int = #line, function: String = #function
+    ) throws -> LoopTask<T> {
         let box = UncheckedBox(body)
-        return try createTask(name: nil, { try await box.value() })
+        return try createTask(name: nil, { try await box.value() }, fileID: fileID, line: line, function: function)
+    }
+
+    /// Wraps each closure in a task, in order (`[asyncio.create_task(c) for c in coros]`):
+    /// `let tasks = try loop.createTasks(coros)` for an array of closures, which
+    /// `coros.map { try loop.createTask($0) }` cannot send one by one. The array is given up.
+    @discardableResult
+    public func createTasks<T: Sendable>(
+        _ bodies: sending [() async throws -> T],
+        fileID: String = #fileID, line: Int = #line, function: String = #function
+    ) throws -> [LoopTask<T>] {
+        try bodies.map { try createTaskMovingOut($0, fileID: fileID, line: line, function: function) }
     }
 
     /// Builds, registers and starts a task; `eager` runs its first step now if the loop runs

@@ -12,6 +12,8 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
     /// `InvalidStateError` if it is not done yet.
     public func result() throws -> T { try resultOrThrow(storedResult) }
 
+    override var untypedResult: (any Sendable)? { storedResult.map { $0 } }
+
     /// Adds a callback run with this task once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
     @discardableResult

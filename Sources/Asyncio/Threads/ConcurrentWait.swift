@@ -38,6 +38,7 @@ public enum concurrent {
     public enum futures {
         /// Blocks until the futures complete as `returnWhen` says, or `timeout` seconds pass;
         /// returns the done and the not-done ones (concurrent.futures.wait).
+        @discardableResult
         public static func wait<F: AnyConcurrentFuture>(
             _ futures: [F], timeout: Double? = nil, returnWhen: ReturnWhen = .allCompleted
         ) -> (done: Set<F>, notDone: Set<F>) {

@@ -9,6 +9,7 @@ extension EventLoop {
     /// Runs blocking `work` on `executor`, or on the loop's default thread pool, and returns an
     /// asyncio future for it (asyncio's `run_in_executor`). Cancelling the future (or the task
     /// awaiting it) cancels the work only if it has not started; started work runs on.
+    @discardableResult
     public func runInExecutor<T: Sendable>(
         _ executor: ThreadPoolExecutor?, _ work: @escaping @Sendable () throws -> T
     ) throws -> Future<T> {
@@ -77,6 +78,7 @@ extension asyncio {
     /// Runs blocking `work` on the loop's default thread pool and waits for it without blocking
     /// the loop (asyncio.to_thread). Task-local values are carried into the thread, as asyncio
     /// carries contextvars. Cancelling the waiting task does not stop work that has started.
+    @discardableResult
     nonisolated(nonsending) public static func toThread<T: Sendable>(
         _ work: @escaping @Sendable () throws -> T
     ) async throws -> T {

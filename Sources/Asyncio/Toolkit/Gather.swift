@@ -69,6 +69,7 @@ extension asyncio {
     ///
     /// The first error is thrown at once while the other children keep running; cancelling the
     /// waiting task cancels every child.
+    @discardableResult
     nonisolated(nonsending) public static func gather<each T: Sendable>(
         _ bodies: repeat sending @escaping () async throws -> each T
     ) async throws -> (repeat each T) {
@@ -81,6 +82,7 @@ extension asyncio {
     }
 
     /// Gathers tasks or futures of mixed types: `let (a, b) = try await asyncio.gather(t1, t2)`.
+    @discardableResult
     nonisolated(nonsending) public static func gather<each F: TypedFuture>(
         _ futures: repeat each F
     ) async throws -> (repeat (each F).Value) {
@@ -91,6 +93,7 @@ extension asyncio {
     }
 
     /// Gathers a collection of tasks or futures of one type; results in the collection's order.
+    @discardableResult
     nonisolated(nonsending) public static func gather<F: TypedFuture>(_ futures: [F]) async throws -> [F.Value] {
         try await gatherAll(futures, returnExceptions: false)
         return try futures.map { try $0.result() }
@@ -99,6 +102,7 @@ extension asyncio {
     /// Gathers a collection of tasks or futures; with `returnExceptions: true` a failed or
     /// cancelled child puts its error in the results instead of ending the gather (asyncio's
     /// `return_exceptions=True`). With `false` it behaves as `gather(_:)`, results wrapped.
+    @discardableResult
     nonisolated(nonsending) public static func gather<F: TypedFuture>(
         _ futures: [F], returnExceptions: Bool
     ) async throws -> [Result<F.Value, any Error>] {
@@ -107,6 +111,7 @@ extension asyncio {
     }
 
     /// Runs a collection of closures as tasks and gathers them.
+    @discardableResult
     nonisolated(nonsending) public static func gather<T: Sendable>(
         _ bodies: sending [() async throws -> T]
     ) async throws -> [T] {
@@ -115,6 +120,7 @@ extension asyncio {
     }
 
     /// Runs a collection of closures as tasks and gathers them, errors returned as results.
+    @discardableResult
     nonisolated(nonsending) public static func gather<T: Sendable>(
         _ bodies: sending [() async throws -> T], returnExceptions: Bool
     ) async throws -> [Result<T, any Error>] {

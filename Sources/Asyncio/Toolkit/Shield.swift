@@ -4,6 +4,7 @@ extension asyncio {
     /// Awaits `inner` so that cancelling the waiting task does not cancel it (asyncio.shield):
     /// the waiter gets `CancelledError`, the inner task runs on. If the inner task is cancelled
     /// by someone else, the waiter gets `CancelledError` too.
+    @discardableResult
     nonisolated(nonsending) public static func shield<F: TypedFuture>(_ inner: F) async throws -> F.Value {
         if inner.done() { return try inner.result() }
         let outer = inner.loop.createFuture(of: F.Value.self)
@@ -23,6 +24,7 @@ extension asyncio {
     }
 
     /// Runs `body` as a task on the running loop and shields it: `try await asyncio.shield { ... }`.
+    @discardableResult
     nonisolated(nonsending) public static func shield<T: Sendable>(
         _ body: sending @escaping () async throws -> T
     ) async throws -> T {

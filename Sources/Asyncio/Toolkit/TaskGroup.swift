@@ -35,9 +35,30 @@ public final class LoopTaskGroup: @unchecked Sendable {
         _ body: sending @escaping () async throws -> T,
         fileID: String = #fileID, line: Int = #line, function: String = #function
     ) throws -> LoopTask<T> {
+        try checkOpen()
+        return adopt(try loop.createTask(name: name, body, fileID: fileID, line: line, function: function))
+    }
+
+    /// Creates a child task for each closure, in order (`for c in coros: tg.create_task(c)`,
+    /// which `createTask` cannot do over an array of closures one by one).
+    @discardableResult
+    public func createTasks<T: Sendable>(
+        _ bodies: sending [() async throws -> T],
+        fileID: String = #fileID, line: Int = #line, function: String = #function
+    ) throws -> [LoopTask<T>] {
+        try bodies.map { body in
+            try checkOpen()
+            return adopt(try loop.createTaskMovingOut(body, fileID: fileID, line: line, function: function))
+        }
+    }
+
+    private func checkOpen() throws {
         if exiting && tasks.isEmpty { throw EventLoopError.taskGroupFinished }
         if aborting { throw EventLoopError.taskGroupShuttingDown }
-        let task = try loop.createTask(name: name, body, fileID: fileID, line: line, function: function)
+    }
+
+    /// Makes `task` a child: watched until done (an eager task may be done already).
+    private func adopt<T>(_ task: LoopTask<T>) -> LoopTask<T> {
         if task.done() {
             childDone(task)   // an eager task may finish inside createTask
         } else {
@@ -114,6 +135,7 @@ extension asyncio {
     /// child. The first child failure other than cancellation cancels the other children and the
     /// body; all failures are thrown together as an `ExceptionGroup`. An outside cancel with
     /// child failures gives the group error, not `CancelledError`.
+    @discardableResult
     nonisolated(nonsending) public static func taskGroup<T>(
         _ body: (LoopTaskGroup) async throws -> T
     ) async throws -> T {

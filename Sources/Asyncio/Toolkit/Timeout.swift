@@ -75,6 +75,7 @@ extension asyncio {
     /// Runs `body` with a deadline `delay` seconds from now (asyncio.timeout); nil means none.
     /// Throws `TimeoutError` if the deadline cancelled the body. The body gets the scope, to read
     /// or move the deadline.
+    @discardableResult
     nonisolated(nonsending) public static func timeout<T>(
         _ delay: Double?, _ body: (Timeout) async throws -> T
     ) async throws -> T {
@@ -83,6 +84,7 @@ extension asyncio {
     }
 
     /// `timeout` for a body that does not need the scope.
+    @discardableResult
     nonisolated(nonsending) public static func timeout<T>(
         _ delay: Double?, _ body: () async throws -> T
     ) async throws -> T {
@@ -90,6 +92,7 @@ extension asyncio {
     }
 
     /// Runs `body` with a deadline at loop time `when` (asyncio.timeout_at).
+    @discardableResult
     nonisolated(nonsending) public static func timeoutAt<T>(
         _ when: Double?, _ body: (Timeout) async throws -> T
     ) async throws -> T {
@@ -107,6 +110,7 @@ extension asyncio {
     }
 
     /// `timeoutAt` for a body that does not need the scope.
+    @discardableResult
     nonisolated(nonsending) public static func timeoutAt<T>(
         _ when: Double?, _ body: () async throws -> T
     ) async throws -> T {
@@ -116,6 +120,7 @@ extension asyncio {
     /// Awaits `body` for at most `timeout` seconds (asyncio.wait_for, 3.12 semantics): on timeout
     /// the body is cancelled, waited for, and `TimeoutError` thrown; if the body swallows the
     /// cancel and returns, its value is returned. The body runs in the current task.
+    @discardableResult
     nonisolated(nonsending) public static func waitFor<T>(
         timeout: Double?, _ body: () async throws -> T
     ) async throws -> T {
@@ -125,6 +130,7 @@ extension asyncio {
 
     /// Awaits a task or future for at most `timeout` seconds (asyncio.wait_for): on timeout it is
     /// cancelled and waited for, then `TimeoutError` is thrown.
+    @discardableResult
     nonisolated(nonsending) public static func waitFor<F: TypedFuture>(
         _ future: F, timeout: Double?
     ) async throws -> F.Value {

@@ -13,6 +13,7 @@ extension asyncio {
     ///
     /// Never throws on timeout and never cancels anything; cancelling the waiting task leaves
     /// the futures running. Throws `ValueError` for an empty collection.
+    @discardableResult
     nonisolated(nonsending) public static func wait<F: AnyFuture>(
         _ futures: [F], timeout: Double? = nil, returnWhen: ReturnWhen = .allCompleted
     ) async throws -> (done: Set<F>, pending: Set<F>) {

@@ -80,6 +80,13 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case wrongThread
     /// `timeout`/`timeoutAt` used outside a loop task.
     case timeoutOutsideTask
+    /// `Timeout.reschedule` before the scope was entered.
+    case timeoutNotEntered
+    /// A `Timeout` entered a second time.
+    case timeoutAlreadyEntered
+    /// `Timeout.reschedule` once the scope expired or was left (its state: "expiring",
+    /// "expired", "finished").
+    case timeoutStateFixed(String)
     /// A lock, event, condition, semaphore, barrier or queue used from a second loop.
     case boundToDifferentLoop(String)
     /// `createTask` on a task group that has finished.
@@ -104,6 +111,9 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .attachedToDifferentLoop(nil, let future): "Future \(future) attached to a different loop"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
         case .timeoutOutsideTask: "Timeout should be used inside a task"
+        case .timeoutNotEntered: "Timeout has not been entered"
+        case .timeoutAlreadyEntered: "Timeout has already been entered"
+        case .timeoutStateFixed(let state): "Cannot change state of \(state) Timeout"
         case .taskGroupFinished: "TaskGroup is finished"
         case .taskGroupShuttingDown: "TaskGroup is shutting down"
         case .taskGroupOutsideTask: "TaskGroup should be used inside a task"

@@ -92,7 +92,7 @@ import Testing
         try withVirtualLoop { loop, _ in
             let result = try loop.runUntilComplete { () async throws -> String in
                 try await asyncio.timeout(1) { cm in
-                    cm.reschedule(loop.time() + 5)
+                    try cm.reschedule(loop.time() + 5)
                     try await asyncio.sleep(3)
                     return cm.expired() ? "expired" : "alive at \(loop.time()), deadline \(cm.when()!)"
                 }

@@ -1,14 +1,5 @@
 // asyncio's TaskGroup: structured children on the library's own tasks (not Swift's TaskGroup).
 
-/// Every failure of a task group's children (and of its body), as Python's ExceptionGroup.
-public struct ExceptionGroup: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public let errors: [any Error]
-    public var description: String {
-        "\(message) (\(errors.count) sub-exception\(errors.count == 1 ? "" : "s"))"
-    }
-}
-
 /// A group of tasks that the body of `asyncio.taskGroup` creates (asyncio.TaskGroup; named so it
 /// never shadows Swift's `TaskGroup`). Built on loop tasks and done callbacks, so any number of
 /// children may finish in any order at constant cost each.

@@ -120,9 +120,9 @@ func waitOverTasksExample(names: [String?]) throws {
         let tasks = try names.map { name in try asyncio.createTask(name: name) { try await funcValue() } }
         print("main结束")
         let (done, pending) = try await asyncio.wait(tasks)
-        print(sortedSet(done))
+        print(done.pythonDescription)
         print(String(repeating: "-", count: 50))
-        print(sortedSet(pending))
+        print(pending.pythonDescription)
     }
     print(ExampleTime.now() - start)
 }

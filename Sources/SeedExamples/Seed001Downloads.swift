@@ -53,7 +53,7 @@ func scrapeWithExecutorExample(_ server: ImageServer) throws {
         }
         let tasks = try siteURLs(server).map { url in try asyncio.createTask { try await scrapeAPI(url) } }
         let (done, _) = try await asyncio.wait(tasks)
-        print(sortedSet(done))
+        print(done.pythonDescription)
     }
 }
 

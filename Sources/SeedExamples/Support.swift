@@ -40,13 +40,6 @@ func printRuntimeError(_ error: any Error) {
     print("RuntimeError: \(error)")
 }
 
-/// Python prints `asyncio.wait`'s sets in hash order, which differs run to run; both the ports and
-/// the Python reference print the members sorted by name instead.
-func sortedSet<T>(_ tasks: Set<LoopTask<T>>) -> String {
-    if tasks.isEmpty { return "set()" }
-    return "{" + tasks.sorted { $0.getName() < $1.getName() }.map { "\($0)" }.joined(separator: ", ") + "}"
-}
-
 /// Python's `str()` of a result: `None` for no value.
 func pythonString<T>(_ value: T?) -> String {
     guard let value else { return "None" }

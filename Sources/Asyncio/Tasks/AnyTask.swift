@@ -116,8 +116,9 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     /// asyncio's task repr: `<Task pending name='Task-1' coro=<...> wait_for=<...> cb=[...]>`.
     /// The state reads `cancelling` while a cancel is requested; `wait_for` is what the task is
     /// parked on (a sleep or a readiness wait shows as the future asyncio would use); `cb` lists
-    /// the done callbacks. Swift cannot see where a suspended task is, so `coro` names the place
-    /// that created it.
+    /// the done callbacks. Swift cannot name the closure a task runs nor see where a suspended
+    /// task is, so `coro` says `closure` and where it was created: `coro=<closure running,
+    /// created in main() at App/main.swift:12>` (CPython: `coro=<work() running at app.py:12>`).
     public override var description: String {
         var parts = reprParts
         if state == .pending && cancelRequests > 0 { parts[0] = "cancelling" }
@@ -126,8 +127,8 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
             let target = (waitTarget as? AnyFuture).map { "\($0)" } ?? "<Future pending cb=[Task.task_wakeup()]>"
             parts.insert("wait_for=\(target)", at: 2)
         }
-        let coro = state == .pending ? "running, created at" : "done, defined at"
-        parts.insert("coro=<\(origin.function) \(coro) \(origin.file):\(origin.line)>", at: 2)
+        let coro = state == .pending ? "running" : "done"
+        parts.insert("coro=<closure \(coro), created in \(origin.function) at \(origin.file):\(origin.line)>", at: 2)
         return "<Task " + parts.joined(separator: " ") + ">"
     }
 }
@@ -138,4 +139,16 @@ public struct TaskOrigin: Sendable, CustomStringConvertible {
     public let line: Int
     public let function: String
     public var description: String { "File \"\(file)\", line \(line), in \(function)" }
+}
+
+extension Set where Element: AnyFuture {
+    /// The set as Python prints it: `{<Task finished name='t1' …>, <Task …>}`, or `set()` when
+    /// empty (what `print(done)` shows after `done, pending = await asyncio.wait(tasks)`).
+    /// Python's order is its hash order, which changes run to run; here tasks are in name order
+    /// (futures in the order of their text). Swift's own `description` of a set stays `[…]`.
+    public var pythonDescription: String {
+        if isEmpty { return "set()" }
+        let keyed = map { (($0 as? AnyTask)?.getName() ?? "", "\($0)") }
+        return "{" + keyed.sorted { $0 < $1 }.map(\.1).joined(separator: ", ") + "}"
+    }
 }

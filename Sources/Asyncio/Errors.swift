@@ -6,13 +6,16 @@
 public struct CancelledError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The message passed to `cancel(msg:)`, if any.
     public var message: String?
+    /// An error with `message`, as `CancelledError(msg)`.
     public init(_ message: String? = nil) { self.message = message }
     public var description: String { message ?? "" }
 }
 
 /// An operation was attempted on a future or task in the wrong state (asyncio.InvalidStateError).
 public struct InvalidStateError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
@@ -21,6 +24,7 @@ public struct InvalidStateError: Error, CustomStringConvertible, Equatable, Send
 public struct TimeoutError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What timed out, when the library says (Python's `TimeoutError('SSL shutdown timed out')`).
     public let message: String?
+    /// An error saying what timed out, or nothing.
     public init(_ message: String? = nil) { self.message = message }
     public var description: String { message ?? "TimeoutError" }
 }
@@ -33,6 +37,7 @@ public struct TimeoutError: Error, CustomStringConvertible, Equatable, Sendable 
 open class ValueError: Error, CustomStringConvertible, Equatable, @unchecked Sendable {
     /// The message, as `str(exc)` prints it.
     public let message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     open var description: String { message }
 
@@ -44,7 +49,9 @@ open class ValueError: Error, CustomStringConvertible, Equatable, @unchecked Sen
 
 /// A number too large for what it is given to (Python's OverflowError): a port outside 0-65535.
 public struct OverflowError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     /// "connect(): port must be 0-65535." and the like, as CPython's socket module words it.
     init(portFor operation: String) { message = "\(operation)(): port must be 0-65535." }

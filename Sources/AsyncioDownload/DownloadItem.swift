@@ -3,10 +3,14 @@
 /// One file to download: its URL, the name to save it as (nil: from the server or the URL), and
 /// the SHA-256 it must have (nil: not checked).
 public struct DownloadItem: Sendable, Equatable {
+    /// The URL to fetch.
     public var url: String
+    /// The file name to save it as; nil: from the server or the URL.
     public var name: String?
+    /// The SHA-256 it must have, as lowercase hex; nil: not checked.
     public var sha256: String?
 
+    /// Makes an item; `sha256` is lowercased.
     public init(url: String, name: String? = nil, sha256: String? = nil) {
         self.url = url
         self.name = name
@@ -16,7 +20,9 @@ public struct DownloadItem: Sendable, Equatable {
 
 /// A line of an input list that cannot be read.
 public struct InputListError: Error, CustomStringConvertible, Equatable {
+    /// The line's number, from 1.
     public let line: Int
+    /// What is wrong with it.
     public let message: String
     public var description: String { "line \(line): \(message)" }
 }

@@ -19,14 +19,18 @@ public struct DownloadOptions: Sendable {
     public var maxBytesPerSecond: Double?
     /// Resume `.part` files and skip finished ones (`-c`).
     public var resume: Bool
+    /// When and how often to retry a failed attempt.
     public var retry: RetryPolicy
-    /// Seconds to connect, and the longest silence while reading.
+    /// Seconds to connect.
     public var connectTimeout: Double
+    /// The longest silence while reading, in seconds.
     public var readTimeout: Double
-    /// TLS: a context with the CAs to trust (nil: the system's), or no verification at all.
+    /// The TLS context with the CAs to trust (nil: the system's).
     public var ssl: SSLContext?
+    /// False to skip certificate verification (`--insecure`).
     public var verifyTLS: Bool
 
+    /// Makes the options; the defaults are the tool's.
     public init(directory: String = ".", jobs: Int = 8, perHost: Int = 0, requestRate: Double? = nil,
                 maxBytesPerSecond: Double? = nil, resume: Bool = false, retry: RetryPolicy = RetryPolicy(),
                 connectTimeout: Double = 30, readTimeout: Double = 60, ssl: SSLContext? = nil, verifyTLS: Bool = true) {
@@ -46,9 +50,11 @@ public struct DownloadOptions: Sendable {
 
 /// How one download ended.
 public enum DownloadOutcome: Sendable, Equatable {
+    /// Saved under its name (and its sha256 matched, if given).
     case ok
     /// Not fetched: `-c` found the finished file already there.
     case skipped(String)
+    /// Gave up, for the reason given; no file was saved under the name.
     case failed(String)
     /// Stopped by a cancel (Ctrl-C); its `.part` stays for `-c`.
     case interrupted
@@ -56,9 +62,11 @@ public enum DownloadOutcome: Sendable, Equatable {
 
 /// One download's result.
 public struct DownloadResult: Sendable {
+    /// The item this is the result of.
     public let item: DownloadItem
     /// The name it was saved as (nil if it failed before one was chosen).
     public let name: String?
+    /// How it ended.
     public let outcome: DownloadOutcome
     /// Bytes received in this run (a resumed file counts only the new ones).
     public let received: Int
@@ -74,6 +82,7 @@ public protocol DownloadObserver: AnyObject {
     func progressed(_ id: Int, size: Int)
     /// An attempt at `item` failed transiently; the next starts after `delay` seconds.
     func retrying(_ id: Int, _ item: DownloadItem, reason: String, delay: Double)
+    /// The download ended, with `result`.
     func finished(_ id: Int, _ result: DownloadResult)
 }
 
@@ -92,6 +101,7 @@ public protocol DownloadObserver: AnyObject {
 /// observer weakly (a display that refers back to its downloader makes no cycle). A run's
 /// session, workers and jobs belong to `run` and are gone when it returns.
 public final class Downloader: @unchecked Sendable {
+    /// The options it runs with.
     public let options: DownloadOptions
     private weak var observer: (any DownloadObserver)?
     private let claims: NameClaims
@@ -102,6 +112,7 @@ public final class Downloader: @unchecked Sendable {
     /// With `-c`: the `.part` files with info in the folder, by URL (read on first use).
     private lazy var leftBehind: [String: [String]] = claims.leftBehindParts()
 
+    /// Makes a downloader; `observer` (held weakly) is told how the downloads go.
     public init(options: DownloadOptions, observer: (any DownloadObserver)? = nil) {
         self.options = options
         self.observer = observer
@@ -112,9 +123,11 @@ public final class Downloader: @unchecked Sendable {
 
     /// The results of a run, in the order of the items.
     public struct Report: Sendable {
+        /// One result per item, in the items' order.
         public let results: [DownloadResult]
         /// True when the run was cancelled before every download ended.
         public let interrupted: Bool
+        /// How long the run took, in seconds.
         public let seconds: Double
     }
 

@@ -5,6 +5,7 @@ import Glibc
 
 /// Sizes and rates as people read them: "512 B", "1.5 KiB", "3.2 MiB", "1.0 GiB".
 public enum Human {
+    /// `count` bytes in binary units: "512 B", "1.5 KiB".
     public static func bytes(_ count: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = count
@@ -16,6 +17,7 @@ public enum Human {
         return unit == 0 ? "\(Int(value)) B" : "\(fixed(value, digits: 1)) \(units[unit])"
     }
 
+    /// A duration: "2.50 s", "12.3 s", "5m03s", "1h05m".
     public static func seconds(_ value: Double) -> String {
         if value < 10 { return "\(fixed(value, digits: 2)) s" }
         if value < 60 { return "\(fixed(value, digits: 1)) s" }
@@ -41,10 +43,15 @@ public enum Human {
 /// Writes text to a descriptor at once (no buffering: the display and the summary interleave
 /// with nothing else).
 public struct Output: Sendable {
+    /// The file descriptor it writes to.
     public let descriptor: Int32
+    /// Makes an output to `descriptor`.
     public init(descriptor: Int32) { self.descriptor = descriptor }
+    /// Writes `text` as UTF-8, all of it.
     public func write(_ text: String) { _ = writeAll(descriptor, Array(text.utf8)) }
+    /// Standard output (descriptor 1).
     public static let standardOutput = Output(descriptor: 1)
+    /// Standard error (descriptor 2).
     public static let standardError = Output(descriptor: 2)
 }
 
@@ -56,7 +63,15 @@ public struct Output: Sendable {
 /// Ownership: the display holds its loop; the loop's redraw timer holds the display weakly,
 /// and `close()` cancels it.
 public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
-    public enum Style: Sendable { case terminal, lines, quiet }
+    /// How a `ProgressDisplay` shows a run.
+    public enum Style: Sendable {
+        /// Live lines redrawn in place, for a terminal.
+        case terminal
+        /// One plain line per finished file, for a pipe or a file.
+        case lines
+        /// Only failures, on standard error.
+        case quiet
+    }
 
     private struct Active {
         var name: String
@@ -124,6 +139,7 @@ public final class ProgressDisplay: DownloadObserver, @unchecked Sendable {
         changed()
     }
 
+    /// Prints the finished file's line (failures only when quiet) and redraws.
     public func finished(_ id: Int, _ result: DownloadResult) {
         finishedCount += 1
         if active.removeValue(forKey: id) != nil { order.removeAll { $0 == id } }

@@ -29,6 +29,7 @@ public struct RetryPolicy: Sendable {
     /// The longest wait, backoff or Retry-After.
     public var maxDelay: Double
 
+    /// Makes a policy: 5 retries from half a second, waits of at most a minute, by default.
     public init(retries: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 60) {
         self.retries = retries
         self.baseDelay = baseDelay

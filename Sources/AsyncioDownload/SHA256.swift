@@ -9,6 +9,7 @@ public final class SHA256: @unchecked Sendable {
     // The EVP context is used only by the thread that owns this object.
     private let context: OpaquePointer
 
+    /// Starts an empty digest.
     public init() {
         guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
             fatalError("OpenSSL could not start a SHA-256 digest")

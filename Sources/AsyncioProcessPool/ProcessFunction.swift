@@ -9,6 +9,7 @@ public struct ProcessFunction<Argument: Codable & Sendable, Result: Codable & Se
     public let name: String
     let body: @Sendable (Argument) throws -> Result
 
+    /// Makes the function `body` under `name`; register it with `ProcessPoolExecutor.register`.
     public init(_ name: String, _ body: @escaping @Sendable (Argument) throws -> Result) {
         self.name = name
         self.body = body

@@ -35,8 +35,11 @@ enum FutureWaiter {
 
 /// The states of asyncio's futures.
 public enum FutureState: String, Sendable {
+    /// Not done yet.
     case pending = "PENDING"
+    /// Cancelled before a result or an error was set.
     case cancelled = "CANCELLED"
+    /// Done, with a result or an error.
     case finished = "FINISHED"
 }
 

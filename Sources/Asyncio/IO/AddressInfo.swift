@@ -3,15 +3,21 @@ import Glibc
 
 /// One result of `getaddrinfo` (Python's 5-tuples).
 public struct AddressInfo: Sendable, Equatable {
+    /// The address family (`AF_INET`, `AF_INET6`).
     public let family: Int32
+    /// The socket type (`SOCK_STREAM`, `SOCK_DGRAM`).
     public let type: Int32
+    /// The protocol number (`IPPROTO_TCP`, `IPPROTO_UDP`).
     public let proto: Int32
+    /// The host's canonical name (Python's `canonname`); empty unless `AI_CANONNAME` was asked for.
     public let canonicalName: String
+    /// The socket address (Python's `sockaddr`).
     public let address: SocketAddress
 }
 
 /// A name-lookup failure (Python's socket.gaierror), with `gai_strerror`'s text.
 public struct AddressInfoError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The `EAI_*` code `getaddrinfo` returned (Python's `errno`).
     public let code: Int32
     public var description: String { "[Errno \(code)] \(cString(gai_strerror(code)))" }
 }

@@ -135,6 +135,7 @@ public struct OSError: Error, Equatable, CustomStringConvertible, Sendable {
     public let strerror: String
     /// The file or program the error is about, if any (Python's `OSError.filename`).
     public let filename: String?
+    /// An error for errno `code`; `strerror` defaults to the C library's text for it.
     public init(code: Int32, strerror: String? = nil, filename: String? = nil) {
         self.code = code
         self.strerror = strerror ?? String(cString: Glibc.strerror(code))

@@ -4,6 +4,7 @@ import Glibc
 
 /// The interrupt that ended `asyncio.run` (Python's KeyboardInterrupt, after Ctrl-C).
 public struct KeyboardInterrupt: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The interrupt, as `KeyboardInterrupt()`.
     public init() {}
     public var description: String { "KeyboardInterrupt" }
 }

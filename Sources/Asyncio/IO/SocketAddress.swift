@@ -3,8 +3,11 @@ import Glibc
 
 /// A socket address (Python's `(host, port)` tuples and Unix paths).
 public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    /// An IPv4 address and port, the host in dotted form ("127.0.0.1").
     case ipv4(host: String, port: Int)
+    /// An IPv6 address and port, the host in colon form ("::1").
     case ipv6(host: String, port: Int)
+    /// The path of a Unix-domain socket.
     case unix(path: String)
 
     /// Parses a numeric host ("127.0.0.1", "::1") and a port.

@@ -331,7 +331,9 @@ final class SocketTransport: Transport, @unchecked Sendable {
 
 /// Misuse of a transport (Python raises RuntimeError).
 public enum TransportError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// `write()` after `writeEOF()`.
     case writeAfterEOF
+    /// A buffered protocol's `getBuffer()` returned an empty buffer.
     case emptyBuffer
     public var description: String {
         switch self {

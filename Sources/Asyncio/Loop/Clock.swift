@@ -23,6 +23,7 @@ extension EventLoopClock {
 
 /// Real time from `CLOCK_MONOTONIC` (what asyncio's `time.monotonic()` reads).
 public final class MonotonicClock: EventLoopClock {
+    /// A clock on `CLOCK_MONOTONIC`.
     public init() {}
 
     public func now() -> Double {

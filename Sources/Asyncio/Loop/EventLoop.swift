@@ -205,6 +205,7 @@ public final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     init() {}
 
+    /// Hands `job` to the loop, which runs it on its thread; callable from any thread.
     public func enqueue(_ job: consuming ExecutorJob) {
         loop.unsafelyUnwrapped.enqueueItem(.taskJob(UnownedJob(job)))
     }

@@ -8,6 +8,7 @@ public protocol EventLoopPolicy: Sendable {
 
 /// Makes plain loops on real monotonic time.
 public struct DefaultEventLoopPolicy: EventLoopPolicy {
+    /// The default policy.
     public init() {}
     public func newEventLoop() throws -> EventLoop { try EventLoop() }
 }
@@ -16,6 +17,7 @@ public struct DefaultEventLoopPolicy: EventLoopPolicy {
 public struct VirtualTimePolicy: EventLoopPolicy {
     /// The clock every new loop reads.
     public let clock: VirtualClock
+    /// A policy whose loops read `clock`, by default a new virtual clock.
     public init(clock: VirtualClock = VirtualClock()) { self.clock = clock }
     public func newEventLoop() throws -> EventLoop { try EventLoop(clock: clock) }
 }

@@ -13,6 +13,7 @@ public struct ExceptionContext: @unchecked Sendable, CustomStringConvertible {
     /// The future or task concerned, if any.
     public var future: AnyFuture?
 
+    /// A context with `message` and whichever of the error, handle and future apply.
     public init(message: String, error: (any Error)? = nil, handle: Handle? = nil, future: AnyFuture? = nil) {
         self.message = message
         self.error = error

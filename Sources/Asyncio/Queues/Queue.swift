@@ -13,6 +13,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
     /// The most items the queue holds; 0 or less for no limit.
     public let maxsize: Int
 
+    /// An empty queue that holds at most `maxsize` items; 0 or less for no limit.
     public init(maxsize: Int = 0) {
         self.maxsize = maxsize
         finished.set()

@@ -20,6 +20,7 @@ public final class StreamReader: @unchecked Sendable {
     /// The buffer limit for separator searches and read-ahead.
     public let limit: Int
 
+    /// An empty reader with buffer limit `limit`.
     public init(limit: Int = StreamReader.defaultLimit) { self.limit = limit }
 
     /// The error the connection ended with, if any.
@@ -250,6 +251,7 @@ public final class StreamReader: @unchecked Sendable {
         public typealias Element = [UInt8]
         let reader: StreamReader
         public func makeAsyncIterator() -> Iterator { Iterator(reader: reader) }
+        /// Reads one line per `next()`; nil at EOF.
         public struct Iterator: AsyncIteratorProtocol {
             let reader: StreamReader
             public mutating func next() async throws -> [UInt8]? {
@@ -262,6 +264,7 @@ public final class StreamReader: @unchecked Sendable {
 
 /// Misuse of a stream (Python raises RuntimeError).
 public enum StreamError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A read while another task already waits for data on the reader; names the method.
     case concurrentRead(String)
     public var description: String {
         switch self {

@@ -92,7 +92,9 @@ final class StreamProtocol: ConnectionProtocol, @unchecked Sendable {
 
 /// The connection was lost while writing (Python's ConnectionResetError('Connection lost')).
 public struct ConnectionResetError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public let message: String
+    /// An error with `message`, by default "Connection lost".
     public init(_ message: String = "Connection lost") { self.message = message }
     public var description: String { message }
 }
@@ -100,7 +102,9 @@ public struct ConnectionResetError: Error, Equatable, CustomStringConvertible, S
 /// The connection was aborted by this side (Python's ConnectionAbortedError), e.g. "SSL
 /// handshake is taking longer than 60.0 seconds: aborting the connection".
 public struct ConnectionAbortedError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public let message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

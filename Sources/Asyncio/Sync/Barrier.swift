@@ -2,7 +2,9 @@
 
 /// Raised by a barrier that was aborted or reset while tasks waited (asyncio.BrokenBarrierError).
 public struct BrokenBarrierError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

@@ -11,8 +11,11 @@ public final class Condition: @unchecked Sendable {
     /// A condition over `lock`, or over a new lock.
     public init(lock: Lock = Lock()) { self.lock = lock }
 
+    /// True while some task holds the underlying lock.
     public func locked() -> Bool { lock.locked() }
+    /// Acquires the underlying lock, waiting in FIFO order if it is held.
     nonisolated(nonsending) public func acquire() async throws { try await lock.acquire() }
+    /// Releases the underlying lock. Throws if it is not held.
     public func release() throws { try lock.release() }
 
     /// Runs `body` holding the lock (`async with cond:`).

@@ -6,6 +6,7 @@ public final class Event: @unchecked Sendable {
     private let lot = ParkingLot(owner: "Event")
     private var value = false
 
+    /// An event that is not set.
     public init() {}
 
     /// True once set and until cleared.

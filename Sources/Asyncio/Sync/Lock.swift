@@ -7,6 +7,7 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
     let lot = ParkingLot(owner: "Lock")
     private var isLocked = false
 
+    /// An unlocked lock.
     public init() {}
 
     /// True while some task holds the lock.
@@ -50,8 +51,11 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
 
 /// Misuse of a lock or condition (Python raises RuntimeError for these).
 public enum SyncPrimitiveError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// `release()` on a lock that is not held.
     case lockNotAcquired
+    /// `wait()` on a condition whose lock is not held.
     case waitWithoutLock
+    /// `notify()` on a condition whose lock is not held.
     case notifyWithoutLock
 
     public var description: String {

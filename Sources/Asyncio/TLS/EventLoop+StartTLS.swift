@@ -81,7 +81,9 @@ extension StreamWriter {
 /// A value of the wrong kind for an operation (Python's TypeError), e.g. a transport that
 /// `startTLS` cannot upgrade.
 public struct TypeError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public let message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

@@ -6,7 +6,9 @@ import COpenSSL
 public struct PeerCertificate: Sendable, Equatable {
     /// One attribute of a distinguished name, e.g. ("commonName", "localhost").
     public struct Attribute: Sendable, Equatable {
+        /// The attribute's name as Python spells it ("commonName", "DNS").
         public let name: String
+        /// The attribute's value ("localhost").
         public let value: String
     }
 
@@ -18,8 +20,9 @@ public struct PeerCertificate: Sendable, Equatable {
     public var version: Int = 0
     /// The serial number in upper-case hex.
     public var serialNumber: String = ""
-    /// Validity bounds as OpenSSL prints them ("Jan  5 09:34:43 2026 GMT").
+    /// The start of validity, as OpenSSL prints it ("Jan  5 09:34:43 2026 GMT").
     public var notBefore: String = ""
+    /// The end of validity, in the same form.
     public var notAfter: String = ""
     /// Subject alternative names: ("DNS", "localhost"), ("IP Address", "127.0.0.1"), ...
     public var subjectAltName: [Attribute] = []

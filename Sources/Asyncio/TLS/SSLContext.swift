@@ -10,19 +10,46 @@ import Synchronization
 /// shared by loops on several threads; configure it before connections use it, as in Python.
 public final class SSLContext: @unchecked Sendable {
     /// Which end of connections the context is for (`ssl.PROTOCOL_TLS_CLIENT` / `_SERVER`).
-    public enum Side: Sendable { case client, server }
+    public enum Side: Sendable {
+        /// A client context (`ssl.PROTOCOL_TLS_CLIENT`).
+        case client
+        /// A server context (`ssl.PROTOCOL_TLS_SERVER`).
+        case server
+    }
 
     /// What the certificates checked are for (`ssl.Purpose`): `.serverAuth` makes a client
     /// context (it authenticates servers), `.clientAuth` a server context.
-    public enum Purpose: Sendable { case serverAuth, clientAuth }
+    public enum Purpose: Sendable {
+        /// Authenticating servers, for a client context (`ssl.Purpose.SERVER_AUTH`).
+        case serverAuth
+        /// Authenticating clients, for a server context (`ssl.Purpose.CLIENT_AUTH`).
+        case clientAuth
+    }
 
     /// Whether and how the peer's certificate is checked (`ssl.CERT_NONE/OPTIONAL/REQUIRED`).
-    public enum VerifyMode: Sendable, Equatable { case none, optional, required }
+    public enum VerifyMode: Sendable, Equatable {
+        /// The peer's certificate is not checked (`ssl.CERT_NONE`).
+        case none
+        /// A certificate the peer sends is checked, but none is required (`ssl.CERT_OPTIONAL`).
+        case optional
+        /// The peer must send a certificate that verifies (`ssl.CERT_REQUIRED`).
+        case required
+    }
 
     /// TLS protocol versions (`ssl.TLSVersion`).
     public enum TLSVersion: Int32, Sendable, Comparable {
-        case minimumSupported = -2, maximumSupported = -1
-        case tlsv1 = 0x0301, tlsv1_1 = 0x0302, tlsv1_2 = 0x0303, tlsv1_3 = 0x0304
+        /// The lowest version OpenSSL supports (`ssl.TLSVersion.MINIMUM_SUPPORTED`).
+        case minimumSupported = -2
+        /// The highest version OpenSSL supports (`ssl.TLSVersion.MAXIMUM_SUPPORTED`).
+        case maximumSupported = -1
+        /// TLS 1.0.
+        case tlsv1 = 0x0301
+        /// TLS 1.1.
+        case tlsv1_1 = 0x0302
+        /// TLS 1.2.
+        case tlsv1_2 = 0x0303
+        /// TLS 1.3.
+        case tlsv1_3 = 0x0304
         public static func < (a: TLSVersion, b: TLSVersion) -> Bool { a.rawValue < b.rawValue }
     }
 

@@ -17,6 +17,7 @@ open class SSLError: Error, CustomStringConvertible, @unchecked Sendable {
     /// The text after the bracket.
     public let message: String
 
+    /// An error of kind `code` with `message`, and OpenSSL's library and reason when known.
     public init(code: Int = 1, library: String? = nil, reason: String? = nil, message: String) {
         self.code = code
         self.library = library

@@ -242,7 +242,10 @@ public final class SSLObject: @unchecked Sendable {
 
 /// A negotiated cipher (Python's `cipher()` tuple: name, protocol, secret bits).
 public struct Cipher: Sendable, Equatable {
+    /// OpenSSL's name of the cipher ("TLS_AES_256_GCM_SHA384").
     public let name: String
+    /// The protocol version that defined the cipher, as OpenSSL names it ("TLSv1.3").
     public let protocolVersion: String
+    /// How many secret bits the cipher uses.
     public let secretBits: Int
 }

@@ -135,8 +135,11 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
 
 /// Where a task was created: the best stack information Swift gives for a suspended task.
 public struct TaskOrigin: Sendable, CustomStringConvertible {
+    /// The source file, as `#fileID` gives it ("App/main.swift").
     public let file: String
+    /// The line in that file.
     public let line: Int
+    /// The enclosing function, as `#function` gives it ("main()").
     public let function: String
     public var description: String { "File \"\(file)\", line \(line), in \(function)" }
 }

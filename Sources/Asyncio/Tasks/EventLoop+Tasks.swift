@@ -12,6 +12,7 @@ public protocol TaskFactory: Sendable {
 /// Starts each task's first step inside `createTask` when the loop is running (asyncio 3.12's
 /// `eager_task_factory`): a body that never suspends returns an already-done task.
 public struct EagerTaskFactory: TaskFactory {
+    /// The eager factory.
     public init() {}
     public func createTask<T: Sendable>(
         on loop: EventLoop, name: String?, origin: TaskOrigin,

@@ -2,9 +2,13 @@
 
 /// The states of a concurrent future.
 public enum ConcurrentFutureState: String, Sendable {
+    /// Not started yet.
     case pending = "PENDING"
+    /// Running; it can no longer be cancelled.
     case running = "RUNNING"
+    /// Cancelled before it ran.
     case cancelled = "CANCELLED"
+    /// Done, with a result or an error.
     case finished = "FINISHED"
 }
 
@@ -122,6 +126,7 @@ public class AnyConcurrentFuture: @unchecked Sendable, Hashable, CustomStringCon
 public final class ConcurrentFuture<T: Sendable>: AnyConcurrentFuture, @unchecked Sendable {
     private var value: T?
 
+    /// A pending future.
     public override init() {}
 
     /// Sets the result. Throws `InvalidStateError` if already done.

@@ -4,12 +4,14 @@ import Glibc
 
 /// The pool's initializer failed: its work can no longer run (concurrent.futures' BrokenThreadPool).
 public struct BrokenThreadPool: Error, CustomStringConvertible, Sendable {
+    /// The message, as CPython's `str(exc)`.
     public let message: String
     public var description: String { message }
 }
 
 /// Misuse of an executor (Python raises RuntimeError).
 public enum ExecutorError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// `submit` after `shutdown`.
     case shutDown
     public var description: String { "cannot schedule new futures after shutdown" }
 }

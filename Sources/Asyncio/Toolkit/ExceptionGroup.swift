@@ -13,9 +13,12 @@
 ///         if let rest { throw rest }                              // what no except* took
 ///     }
 public struct ExceptionGroup: Error, CustomStringConvertible, Sendable {
+    /// The group's own message (Python's `eg.message`).
     public let message: String
+    /// The errors in the group, in order (Python's `eg.exceptions`).
     public let errors: [any Error]
 
+    /// A group of `errors` with `message`.
     public init(message: String, errors: [any Error]) {
         self.message = message
         self.errors = errors

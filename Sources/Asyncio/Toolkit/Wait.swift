@@ -2,8 +2,11 @@
 
 /// When `asyncio.wait` returns (asyncio's FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED).
 public enum ReturnWhen: Sendable {
+    /// When any future is done (`FIRST_COMPLETED`).
     case firstCompleted
+    /// When any future ends with an error, or when all are done (`FIRST_EXCEPTION`).
     case firstException
+    /// When all futures are done (`ALL_COMPLETED`).
     case allCompleted
 }
 

@@ -240,6 +240,7 @@ final class ClientConnection: ConnectionProtocol, @unchecked Sendable {
 
 /// An OS error on an established connection (aiohttp's `ClientOSError`), e.g. a reset.
 public struct ClientOSError: ClientConnectionError {
+    /// The OS error the connection failed with.
     public let underlying: any Error
     init(_ underlying: any Error) { self.underlying = underlying }
     public var description: String { "\(underlying)" }

@@ -15,16 +15,21 @@ import Glibc
 /// gives the connection up: a body not received completely closes it, so a half-read connection
 /// is never reused. Owned by the loop thread; after the body was read it may be passed anywhere.
 public final class ClientResponse: @unchecked Sendable {
+    /// The request's method ("GET").
     public let method: String
     /// The URL of this response (the last one after redirects).
     public let url: HTTPURL
+    /// The status code (200), as aiohttp's `status`.
     public let status: Int
+    /// The reason phrase ("OK"), as aiohttp's `reason`.
     public let reason: String
     /// 1 for HTTP/1.1, 0 for HTTP/1.0.
     public let minorVersion: Int
+    /// The response's headers, in the order received.
     public let headers: HTTPFields
     /// The redirect responses that led here, oldest first.
     public internal(set) var history: [ClientResponse] = []
+    /// The request this answers (aiohttp's `request_info`).
     public let requestInfo: RequestInfo
     /// The body as a stream.
     public let content: ClientResponseContent
@@ -165,8 +170,11 @@ public final class ClientResponse: @unchecked Sendable {
 
 /// `json()` of a response whose Content-Type is not JSON (aiohttp's `ContentTypeError`).
 public struct ContentTypeError: ClientError {
+    /// The response's status code.
     public let status: Int
+    /// The error's text, naming the Content-Type that was found.
     public let message: String
+    /// The response's URL.
     public let url: HTTPURL
     public var description: String {
         "\(status), message=\(BadHttpMessage.pythonRepr(Array(message.utf8))), url=\(BadHttpMessage.pythonRepr(Array(url.description.utf8)))"

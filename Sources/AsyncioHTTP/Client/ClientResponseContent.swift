@@ -97,6 +97,7 @@ public final class ClientResponseContent: @unchecked Sendable {
         let content: ClientResponseContent
         let size: Int?
         public func makeAsyncIterator() -> Iterator { Iterator(content: content, size: size) }
+        /// Reads the next chunk on each `next()`; nil at the end of the body.
         public struct Iterator: AsyncIteratorProtocol {
             let content: ClientResponseContent
             let size: Int?
@@ -113,6 +114,7 @@ public final class ClientResponseContent: @unchecked Sendable {
         public typealias Element = [UInt8]
         let content: ClientResponseContent
         public func makeAsyncIterator() -> Iterator { Iterator(content: content) }
+        /// Reads the next line on each `next()`; nil at the end of the body.
         public struct Iterator: AsyncIteratorProtocol {
             let content: ClientResponseContent
             public mutating func next() async throws -> [UInt8]? {

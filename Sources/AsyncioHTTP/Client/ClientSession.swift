@@ -20,14 +20,22 @@ import Glibc
 ///
 /// Owned by the loop thread.
 public final class ClientSession: @unchecked Sendable {
+    /// The connection pool its requests use (aiohttp's `connector`).
     public let connector: TCPConnector
     private let ownsConnector: Bool
+    /// Headers sent with every request; a request's own headers of the same name replace them.
     public let headers: HTTPFields
+    /// The timeouts of a request that does not give its own.
     public let timeout: ClientTimeout
+    /// The URL that relative request URLs resolve against (aiohttp's `base_url`).
     public let baseURL: HTTPURL?
+    /// True to undo gzip and deflate content codings (aiohttp's `auto_decompress`).
     public let autoDecompress: Bool
+    /// True to throw `ClientResponseError` for a status of 400 or above.
     public let raiseForStatus: Bool
+    /// The Basic credentials of a request that does not give its own.
     public let auth: BasicAuth?
+    /// True once `close()` was called; requests then throw `ClientStateError`.
     public private(set) var closed = false
 
     /// aiohttp's `ClientSession(base_url=, connector=, headers=, timeout=, auth=,

@@ -14,6 +14,7 @@ public struct ClientTimeout: Sendable, Equatable {
     /// `ServerTimeoutError("Timeout on reading data from socket")`.
     public var sockRead: Double?
 
+    /// Makes the timeouts; the defaults are aiohttp's.
     public init(total: Double? = 300, connect: Double? = nil, sockConnect: Double? = 30, sockRead: Double? = nil) {
         self.total = total
         self.connect = connect

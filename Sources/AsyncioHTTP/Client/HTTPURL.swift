@@ -4,8 +4,11 @@
 /// default port implied, the path and query percent-encoded where they hold bytes a request
 /// line cannot carry (as yarl requotes). Relative references resolve with `resolving(_:)`.
 public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
+    /// "http" or "https", lowercased.
     public let scheme: String
+    /// The user name from the URL's userinfo, percent-decoded, or nil.
     public let user: String?
+    /// The password from the URL's userinfo, percent-decoded, or nil.
     public let password: String?
     /// The host without brackets ("::1" for "[::1]").
     public let host: String
@@ -15,6 +18,7 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
     public let path: String
     /// The encoded query without "?", or nil for none.
     public let query: String?
+    /// The fragment without "#", or nil for none (never sent).
     public let fragment: String?
 
     /// Parses `text`; throws `InvalidURL` when it is not an absolute http(s) URL.
@@ -349,8 +353,11 @@ extension String {
 /// A URL the client cannot use (aiohttp's `InvalidURL`): not absolute, not http(s), a bad host
 /// or port. Its description is the URL, with the reason when there is one.
 public struct InvalidURL: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The URL as given.
     public let url: String
+    /// Why it cannot be used, or nil.
     public let reason: String?
+    /// Makes the error for `url`, with an optional reason.
     public init(_ url: String, reason: String? = nil) {
         self.url = url
         self.reason = reason

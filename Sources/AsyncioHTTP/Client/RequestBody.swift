@@ -47,8 +47,11 @@ public struct RequestBody {
 
 /// HTTP Basic credentials (aiohttp's `BasicAuth`).
 public struct BasicAuth: Sendable, Equatable {
+    /// The user name.
     public let login: String
+    /// The password (empty for none).
     public let password: String
+    /// Makes the credentials (aiohttp's `BasicAuth(login, password)`).
     public init(_ login: String, _ password: String = "") {
         self.login = login
         self.password = password

@@ -10,8 +10,11 @@ import HTTPTypes
 ///
 /// Owned by the loop thread it is first used on.
 public final class TCPConnector: @unchecked Sendable {
+    /// The most connections in use at once (aiohttp's `limit`); 0: no limit.
     public let limit: Int
+    /// The most connections in use to one host (aiohttp's `limit_per_host`); 0: no limit.
     public let limitPerHost: Int
+    /// Seconds an idle connection stays in the pool (aiohttp's `keepalive_timeout`).
     public let keepaliveTimeout: Double
     /// Close every connection after its response (no keep-alive).
     public let forceClose: Bool

@@ -38,5 +38,6 @@ public struct HTTPMessageHead: Sendable {
     /// True for `Connection: upgrade` with an `Upgrade` header, or a 101 response.
     public var upgrade = false
 
+    /// Makes an empty head: no method, status 0, HTTP/1.1, no headers, no body.
     public init() {}
 }

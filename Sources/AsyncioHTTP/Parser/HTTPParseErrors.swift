@@ -23,11 +23,14 @@ public struct BadHttpMessage: Error, Equatable, CustomStringConvertible, Sendabl
         case contentEncoding = "ContentEncodingError"
     }
 
+    /// Which kind of error it is.
     public let kind: Kind
+    /// aiohttp's text for the error.
     public let message: String
     /// The HTTP status a server answers this error with (400, or 431 for header limits).
     public let code: Int
 
+    /// Makes an error of `kind` with `message`, answered with `code`.
     public init(_ kind: Kind, _ message: String, code: Int = 400) {
         self.kind = kind
         self.message = message

@@ -8,6 +8,7 @@ public struct HTTPParserLimits: Sendable {
     /// The most header (or trailer) lines in one message (http.client's 100).
     public var maxHeaders: Int
 
+    /// Makes the limits; the defaults are aiohttp's and http.client's.
     public init(maxLineSize: Int = 8190, maxHeaders: Int = 100) {
         self.maxLineSize = maxLineSize
         self.maxHeaders = maxHeaders
@@ -37,7 +38,12 @@ public enum HTTPParserEvent {
 /// Used from one thread at a time (each connection owns its parser).
 public final class HTTPParser {
     /// Which messages are parsed.
-    public enum Kind: Sendable { case request, response }
+    public enum Kind: Sendable {
+        /// Requests, for a server.
+        case request
+        /// Responses, for a client.
+        case response
+    }
 
     enum State {
         case startLine
@@ -52,7 +58,9 @@ public final class HTTPParser {
         case failed(BadHttpMessage)
     }
 
+    /// Whether it parses requests or responses.
     public let kind: Kind
+    /// The line and header limits it enforces.
     public let limits: HTTPParserLimits
     /// For a client: set before each response to say that the request was HEAD, so the response
     /// has no body whatever its headers say. Cleared at the end of each message.
@@ -68,6 +76,7 @@ public final class HTTPParser {
     private var connectionTokens: [String] = []
     private var hasUpgradeHeader = false
 
+    /// Makes a parser for requests or responses, with `limits`.
     public init(_ kind: Kind, limits: HTTPParserLimits = HTTPParserLimits()) {
         self.kind = kind
         self.limits = limits

@@ -28,6 +28,7 @@ public final class Application: @unchecked Sendable {
     /// The most bytes of a request body `read()` collects (aiohttp's `client_max_size`, 1 MiB).
     public var clientMaxSize: Int
 
+    /// Makes an application with no routes.
     public init(clientMaxSize: Int = 1024 * 1024) {
         self.clientMaxSize = clientMaxSize
     }
@@ -48,9 +49,13 @@ public final class Application: @unchecked Sendable {
 
     /// GET (HEAD is answered by GET routes too, without the body, as aiohttp).
     public func get(_ path: String, _ handler: @escaping Handler) { route("GET", path, handler) }
+    /// Adds a POST route (aiohttp's `router.add_post`).
     public func post(_ path: String, _ handler: @escaping Handler) { route("POST", path, handler) }
+    /// Adds a PUT route (aiohttp's `router.add_put`).
     public func put(_ path: String, _ handler: @escaping Handler) { route("PUT", path, handler) }
+    /// Adds a PATCH route (aiohttp's `router.add_patch`).
     public func patch(_ path: String, _ handler: @escaping Handler) { route("PATCH", path, handler) }
+    /// Adds a DELETE route (aiohttp's `router.add_delete`).
     public func delete(_ path: String, _ handler: @escaping Handler) { route("DELETE", path, handler) }
 
     /// Serves the files under `directory` at `prefix` (aiohttp's `add_static`), with Range,

@@ -9,10 +9,14 @@ import HTTPTypes
 /// (text-like types, no Range). Read in chunks of `chunkSize` with flow control; a missing file
 /// or a directory is 404.
 public final class FileResponse: StreamResponse, @unchecked Sendable {
+    /// The file's path.
     public let path: String
+    /// The most bytes read and sent at a time.
     public let chunkSize: Int
+    /// True to gzip the body for clients that accept it.
     public let compress: Bool
 
+    /// Makes a response for the file at `path`; it is opened when the response is sent.
     public init(path: String, chunkSize: Int = 256 * 1024, compress: Bool = false, status: Int = 200, headers: HTTPFields = [:]) {
         self.path = path
         self.chunkSize = chunkSize

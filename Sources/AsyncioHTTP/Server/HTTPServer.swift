@@ -6,7 +6,9 @@ import Asyncio
 /// `keepaliveTimeout` seconds between requests (aiohttp's 75), and shuts down gracefully.
 /// Owned by the loop thread.
 public final class HTTPServer: @unchecked Sendable {
+    /// The application it serves.
     public let app: Application
+    /// Seconds an idle connection stays open between requests.
     public let keepaliveTimeout: Double
     private var listener: Server?
     private var connections: [ObjectIdentifier: ServerConnection] = [:]

@@ -13,6 +13,7 @@ import Glibc
 /// through `content` (the library's `StreamReader`) as the handler reads it. Owned by the
 /// loop thread.
 public final class Request: @unchecked Sendable {
+    /// The method ("GET"), as aiohttp's `request.method`.
     public let method: String
     /// The request target as sent ("/a%20b?x=1").
     public let rawPath: String
@@ -20,6 +21,7 @@ public final class Request: @unchecked Sendable {
     public let path: String
     /// The query string as sent, without "?".
     public let queryString: String
+    /// The request's headers, as aiohttp's `request.headers`.
     public let headers: HTTPFields
     /// 1 for HTTP/1.1, 0 for HTTP/1.0.
     public let minorVersion: Int
@@ -120,10 +122,14 @@ extension String {
 /// family: `HTTPException(404)` is `web.HTTPNotFound()`). The body is "404: Not Found" unless
 /// `text` is given.
 public struct HTTPException: Error, CustomStringConvertible, Sendable {
+    /// The status to answer with.
     public let status: Int
+    /// The response body.
     public var text: String
+    /// Headers to add to the response.
     public var headers: HTTPFields
 
+    /// Makes the error for `status`; `text` defaults to "404: Not Found" and the like.
     public init(_ status: Int, text: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.text = text ?? "\(status): \(ReasonPhrase.of(status))"

@@ -12,17 +12,22 @@ import FoundationEssentials
 /// `writeEOF` ends it. Without a `contentLength` an HTTP/1.1 body is chunked. Returning it
 /// from the handler ends it if the handler did not. Owned by the loop thread.
 open class StreamResponse: @unchecked Sendable {
+    /// The status code (aiohttp's `set_status`); set it before `prepare`.
     public var status: Int
+    /// The reason phrase; nil: the standard one for `status`.
     public var reason: String?
+    /// The headers to send; change them before `prepare`.
     public var headers: HTTPFields
     /// Sent as Content-Length when set before `prepare`.
     public var contentLength: Int?
+    /// True once the head was sent (aiohttp's `prepared`).
     private(set) public var prepared = false
     private(set) var finished = false
     private var chunked = false
     private var headOnly = false
     var connection: ServerConnection?
 
+    /// Makes a response with no head sent yet.
     public init(status: Int = 200, reason: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.reason = reason
@@ -102,6 +107,7 @@ open class StreamResponse: @unchecked Sendable {
 
 /// A response with its whole body (aiohttp's `web.Response`).
 public final class Response: StreamResponse, @unchecked Sendable {
+    /// The whole body (aiohttp's `body`).
     public var body: [UInt8]
     private var compress = false
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
 runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}
-python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
+venv=.build/python-bench; python_peers "$venv" uvloop   # a virtual environment, never the global Python
 swift build -c release --product EchoServer >/dev/null
 swift build -c release --product EchoClient >/dev/null
 swift build -c release --product EchoFloor >/dev/null
@@ -17,8 +17,8 @@ swift build -c release --product NIOEchoServer >/dev/null
 bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
 servers=("c-floor|$bin/EchoFloor" "c-floor-edge|$bin/EchoFloor edge" "swift-nio|$bin/NIOEchoServer" "swift-streams|$bin/EchoServer streams" "swift-protocol|$bin/EchoServer protocol"
-         "uvloop-streams|python3 python/echo_server.py uvloop streams" "uvloop-protocol|python3 python/echo_server.py uvloop protocol"
-         "asyncio-streams|python3 python/echo_server.py asyncio streams" "asyncio-protocol|python3 python/echo_server.py asyncio protocol")
+         "uvloop-streams|$venv/bin/python python/echo_server.py uvloop streams" "uvloop-protocol|$venv/bin/python python/echo_server.py uvloop protocol"
+         "asyncio-streams|$venv/bin/python python/echo_server.py asyncio streams" "asyncio-protocol|$venv/bin/python python/echo_server.py asyncio protocol")
 raw=$(mktemp)
 for size in 1024 10240 102400; do
     for entry in "${servers[@]}"; do

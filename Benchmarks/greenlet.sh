@@ -6,13 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
 runs=${RUNS:-3}
-python3 -c "import greenlet" 2>/dev/null || python3 -m pip install --quiet greenlet
+venv=.build/python-bench; python_peers "$venv" greenlet   # a virtual environment, never the global Python
 swift build -c release --product GreenletBench >/dev/null
 bench=$(swift build -c release --show-bin-path)/GreenletBench
 raw=$(mktemp)
 for ((i = 0; i < runs; i++)); do
     taskset -c 0 "$bench" | sed 's/^/swift /' >>"$raw"
-    taskset -c 0 python3 python/greenlet_bench.py | sed 's/^/python /' >>"$raw"
+    taskset -c 0 $venv/bin/python python/greenlet_bench.py | sed 's/^/python /' >>"$raw"
 done
 table=$(python3 - "$raw" <<'PY'
 import sys

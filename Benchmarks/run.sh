@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
 runs=${RUNS:-3}
-python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
+venv=.build/python-bench; python_peers "$venv" uvloop   # a virtual environment, never the global Python
 swift build -c release --product MicroBench >/dev/null
 bench=$(swift build -c release --show-bin-path)/MicroBench
 pin="taskset -c 0"
@@ -15,8 +15,8 @@ command -v taskset >/dev/null || pin=""
 raw=$(mktemp)
 for ((i = 0; i < runs; i++)); do
     $pin "$bench" | sed 's/^/swift /' >>"$raw"
-    $pin python3 python/micro.py --uvloop | sed 's/^/uvloop /' >>"$raw"
-    $pin python3 python/micro.py | sed 's/^/asyncio /' >>"$raw"
+    $pin $venv/bin/python python/micro.py --uvloop | sed 's/^/uvloop /' >>"$raw"
+    $pin $venv/bin/python python/micro.py | sed 's/^/asyncio /' >>"$raw"
 done
 
 table=$(python3 - "$raw" <<'PY'

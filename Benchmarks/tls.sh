@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
 runs=${RUNS:-3}; duration=${DURATION:-10}; conns=${CONNS:-64}; size=${SIZE:-1024}
-python3 -c "import uvloop" 2>/dev/null || python3 -m pip install --quiet uvloop
+venv=.build/python-bench; python_peers "$venv" uvloop   # a virtual environment, never the global Python
 for product in EchoServer TLSEchoClient NIOEchoServer; do swift build -c release --product $product >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 tick=$(getconf CLK_TCK)
@@ -18,8 +18,8 @@ trap 'rm -rf "$certs"' EXIT
 make_certs "$certs"
 cert="$certs/server.pem"; key="$certs/server.key"
 servers=("swift-protocol|$bin/EchoServer protocol $cert $key" "swift-streams|$bin/EchoServer streams $cert $key"
-         "uvloop-protocol|python3 python/echo_server.py uvloop protocol $cert $key" "uvloop-streams|python3 python/echo_server.py uvloop streams $cert $key"
-         "asyncio-protocol|python3 python/echo_server.py asyncio protocol $cert $key" "nio-niossl|$bin/NIOEchoServer $cert $key")
+         "uvloop-protocol|$venv/bin/python python/echo_server.py uvloop protocol $cert $key" "uvloop-streams|$venv/bin/python python/echo_server.py uvloop streams $cert $key"
+         "asyncio-protocol|$venv/bin/python python/echo_server.py asyncio protocol $cert $key" "nio-niossl|$bin/NIOEchoServer $cert $key")
 raw=$(mktemp)
 for entry in "${servers[@]}"; do
     name=${entry%%|*}; command=${entry#*|}

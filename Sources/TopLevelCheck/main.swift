@@ -1,6 +1,18 @@
 // asyncio.run called from top-level main.swift code: nonisolated and @MainActor closures both run
 // (the loop drains the main queue while it drives the main thread), nothing hangs.
 import Asyncio
+import Glibc
+
+// `TopLevelCheck loop-bound-off-thread`: touches a LoopBound from a thread that is not its
+// loop's; the program must stop with LoopBound's message (PortingTests checks it).
+if CommandLine.arguments.dropFirst().first == "loop-bound-off-thread" {
+    let loop = try EventLoop()
+    let box = LoopBound(1, loop)
+    let pool = ThreadPoolExecutor(maxWorkers: 1)
+    _ = try pool.submit { box.value += 1 }.result(timeout: 10)
+    print("not stopped")
+    exit(0)
+}
 
 let fromNonisolated = try asyncio.run { () async throws -> Int in
     await bump()

@@ -1,5 +1,6 @@
 // State the tasks of one loop share, as Python shares a counter or a list.
 import Asyncio
+import AsyncioTestSupport
 import XCTest
 
 final class SharedStateTests: XCTestCase {
@@ -33,5 +34,25 @@ final class SharedStateTests: XCTestCase {
         let made = try pool.submit { LoopBound(sending: [1, 2], loop) }.result(timeout: 10)
         try loop.runUntilComplete { made.value.append(3) }
         XCTAssertEqual(made.value, [1, 2, 3])
+    }
+}
+
+final class LoopBoundCheckTests: XCTestCase {
+    /// A LoopBound touched off its loop's thread stops the program with a message that says so.
+    func testTouchingTheValueOffTheLoopsThreadStopsTheProgram() throws {
+        let check = try XCTUnwrap(productExecutable("TopLevelCheck"), "build the products first (swift build)")
+        let process = Process()
+        process.executableURL = check
+        process.arguments = ["loop-bound-off-thread"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertFalse(printed.contains("not stopped"))
+        XCTAssertTrue(said.contains("LoopBound.value touched off its loop's thread"), said)
     }
 }

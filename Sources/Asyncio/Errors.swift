@@ -87,6 +87,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
     case wrongThread
     /// `timeout`/`timeoutAt` used outside a loop task.
     case timeoutOutsideTask
+    /// `captureCallGraph()` with no future and no running loop.
+    case callGraphOutsideLoop
     /// `Timeout.reschedule` before the scope was entered.
     case timeoutNotEntered
     /// A `Timeout` entered a second time.
@@ -118,6 +120,8 @@ public enum EventLoopError: Error, CustomStringConvertible, Equatable, Sendable 
         case .attachedToDifferentLoop(nil, let future): "Future \(future) attached to a different loop"
         case .taskResultNotSettable: "Task does not support set_result/set_exception operations"
         case .timeoutOutsideTask: "Timeout should be used inside a task"
+        case .callGraphOutsideLoop:
+            "capture_call_graph() is called outside of a running event loop and no *future* to introspect was provided"
         case .timeoutNotEntered: "Timeout has not been entered"
         case .timeoutAlreadyEntered: "Timeout has already been entered"
         case .timeoutStateFixed(let state): "Cannot change state of \(state) Timeout"

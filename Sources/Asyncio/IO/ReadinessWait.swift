@@ -16,6 +16,9 @@ final class ReadinessWait: WaitTarget, @unchecked Sendable {
     var cancelMessage: String?
     var failure: (any Error)?
 
+    /// What the wait is, for the call graph: `fd 7 readable`.
+    var label: String { "fd \(fd) \(writing ? "writable" : "readable")" }
+
     init(loop: EventLoop, fd: Int32, writing: Bool) {
         waitLoop = loop
         self.fd = fd

@@ -12,7 +12,10 @@ final class GatheringFuture: Future<Void>, @unchecked Sendable {
         self.children = children
         self.returnExceptions = returnExceptions
         super.init(loop: loop)
-        for child in children { child.onDone(.named("gather._done_callback")) { [self] in self.childDone($0) } }
+        for child in children {
+            child.addAwaitedBy(self)
+            child.onDone(.named("gather._done_callback")) { [self] in self.childDone($0) }
+        }
     }
 
     override func cancel(msg: String? = nil) -> Bool {
@@ -27,6 +30,7 @@ final class GatheringFuture: Future<Void>, @unchecked Sendable {
     /// asyncio's `_done_callback`: the first error (or cancelled child) ends the gather unless
     /// errors are returned; otherwise it ends when the last child does.
     private func childDone(_ child: AnyFuture) {
+        child.discardAwaitedBy(self)
         if child.state == .finished { child.errorUnretrieved = false }
         if done() { return }
         if !returnExceptions {

@@ -8,7 +8,9 @@ extension asyncio {
     nonisolated(nonsending) public static func shield<F: TypedFuture>(_ inner: F) async throws -> F.Value {
         if inner.done() { return try inner.result() }
         let outer = inner.loop.createFuture(of: F.Value.self)
+        inner.addAwaitedBy(outer)
         let token = inner.onDone(.named("shield._inner_done_callback")) { _ in
+            inner.discardAwaitedBy(outer)
             if outer.cancelled() {
                 if inner.state == .finished { inner.errorUnretrieved = false }
                 return
@@ -19,7 +21,12 @@ extension asyncio {
                 do { try outer.setResult(try inner.result()) } catch { try outer.setException(error) }
             }
         }
-        outer.onDone(.named("shield._outer_done_callback")) { _ in if !inner.done() { inner.removeDoneCallback(token) } }
+        outer.onDone(.named("shield._outer_done_callback")) { _ in
+            if !inner.done() {
+                inner.removeDoneCallback(token)
+                inner.discardAwaitedBy(outer)
+            }
+        }
         return try await outer.value
     }
 

@@ -53,6 +53,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
         if task.done() {
             childDone(task)   // an eager task may finish inside createTask
         } else {
+            task.addAwaitedBy(parent)
             tasks.insert(task)
             task.onDone(.named("TaskGroup._on_task_done")) { [self] in childDone($0) }
         }
@@ -65,6 +66,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
     }
 
     private func childDone(_ task: AnyFuture) {
+        task.discardAwaitedBy(parent)
         tasks.remove(task)
         if let allDone, tasks.isEmpty, !allDone.done() { try? allDone.setResult(()) }
         guard task.state == .finished, let error = task.error else { return }

@@ -41,9 +41,13 @@ extension asyncio {
                 }
             }))
         }
+        // The waiting task awaits each of them, for the call graph.
+        let current = AnyTask.runningOnLoop(loop)
+        if let current { for future in unique { future.addAwaitedBy(current) } }
         defer {
             timeoutHandle?.cancel()
             for (future, token) in tokens { future.removeDoneCallback(token) }
+            if let current { for future in unique { future.discardAwaitedBy(current) } }
         }
         try await waiter.value
         var done = Set<F>(), pending = Set<F>()

@@ -112,6 +112,17 @@ import Testing
                 let cycle = shape(try asyncio.captureCallGraph(a))             // a <- b, and b's a is cut
                 asyncio.futureDiscardFromAwaitedBy(a, b)
                 asyncio.futureDiscardFromAwaitedBy(b, a)
+                // Several awaiters of one future (the second and later kept by the loop), in order.
+                let c = try asyncio.createTask(name: "c") { try await asyncio.sleep(5) }
+                let d = try asyncio.createTask(name: "d") { try await asyncio.sleep(5) }
+                for waiter in [b, c, d] { asyncio.futureAddToAwaitedBy(a, waiter) }
+                let three = shape(try asyncio.captureCallGraph(a))
+                asyncio.futureDiscardFromAwaitedBy(a, b)
+                asyncio.futureDiscardFromAwaitedBy(a, d)
+                let one = shape(try asyncio.captureCallGraph(a))
+                asyncio.futureDiscardFromAwaitedBy(a, c)
+                #expect(three == "Future <- [Future, c, d]" && one == "Future <- [c]")
+                #expect(loop.moreAwaitedByIsEmpty)
                 let sleeper = try asyncio.createTask(name: "s") { try await asyncio.sleep(5) }
                 try await asyncio.sleep(0)
                 let limited = [1, -1, 0, 5].map { (try? asyncio.captureCallGraph(sleeper, limit: $0))?.callStack.count ?? -1 }

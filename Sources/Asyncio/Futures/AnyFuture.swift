@@ -55,12 +55,12 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     var cancelMessage: String?
     /// True when an error was set and nobody retrieved it yet.
     @exclusivity(unchecked) var errorUnretrieved = false
-    /// Futures and tasks that await this one other than by parking on it (a gather, a shield, a
-    /// task group's parent, `asyncio.wait`, `futureAddToAwaitedBy`): asyncio's
-    /// `_asyncio_awaited_by`, for the call graph. The first in a field of its own (no allocation
-    /// for the usual one awaiter), more in an array; each leaves when its wait ends.
+    /// Futures and tasks that await this one other than by parking on it or gathering it (a
+    /// shield, a task group's parent, `asyncio.wait`, `futureAddToAwaitedBy`): asyncio's
+    /// `_asyncio_awaited_by`, for the call graph. The first in this field (no allocation
+    /// for the usual one awaiter), more in the loop's `moreAwaitedBy`; each leaves when its wait
+    /// ends.
     @exclusivity(unchecked) var firstAwaitedBy: AnyFuture?
-    @exclusivity(unchecked) var moreAwaitedBy: [AnyFuture]?
     @exclusivity(unchecked) private var firstWaiter: FutureWaiter?
     @exclusivity(unchecked) private var moreWaiters: [FutureWaiter] = []
     private static let tokens = TokenCounter()

@@ -42,33 +42,61 @@ extension AnyFuture {
         if firstAwaitedBy == nil {
             firstAwaitedBy = waiter
         } else {
-            moreAwaitedBy = (moreAwaitedBy ?? []) + [waiter]
+            loop.moreAwaitedBy[ObjectIdentifier(self), default: []].append(waiter)
         }
     }
 
     /// Forgets one such record (asyncio's `future_discard_from_awaited_by`).
     func discardAwaitedBy(_ waiter: AnyFuture) {
         if firstAwaitedBy === waiter {
-            firstAwaitedBy = moreAwaitedBy?.first
-            if moreAwaitedBy != nil { moreAwaitedBy!.removeFirst() }
-        } else if let index = moreAwaitedBy?.firstIndex(where: { $0 === waiter }) {
-            moreAwaitedBy!.remove(at: index)
+            firstAwaitedBy = nil
+            guard !loop.moreAwaitedBy.isEmpty, var more = loop.moreAwaitedBy[ObjectIdentifier(self)] else { return }
+            firstAwaitedBy = more.removeFirst()
+            loop.moreAwaitedBy[ObjectIdentifier(self)] = more.isEmpty ? nil : more
+        } else if !loop.moreAwaitedBy.isEmpty, var more = loop.moreAwaitedBy[ObjectIdentifier(self)],
+                  let index = more.firstIndex(where: { $0 === waiter }) {
+            more.remove(at: index)
+            loop.moreAwaitedBy[ObjectIdentifier(self)] = more.isEmpty ? nil : more
         }
-        if moreAwaitedBy?.isEmpty == true { moreAwaitedBy = nil }
     }
 
     /// The recorded awaiters, in the order they came.
-    var awaitedByEdges: [AnyFuture] { (firstAwaitedBy.map { [$0] } ?? []) + (moreAwaitedBy ?? []) }
+    var awaitedByEdges: [AnyFuture] {
+        (firstAwaitedBy.map { [$0] } ?? []) + (loop.moreAwaitedBy[ObjectIdentifier(self)] ?? [])
+    }
+}
 
-    /// What awaits this future: the tasks parked on it, then the recorded edges, in order.
-    func awaiters() -> [AnyFuture] {
-        var found: [AnyFuture] = []
+extension EventLoop {
+    /// True when no future has more than one recorded awaiter (for the tests: nothing leaks).
+    package var moreAwaitedByIsEmpty: Bool { moreAwaitedBy.isEmpty }
+}
+
+/// Who awaits what, gathered in one pass over the loop's live tasks when a graph is captured
+/// (so the hot paths keep nothing): the tasks parked on each future, and the pending gathers
+/// over each child (a gather is found through the task parked on it).
+struct AwaiterIndex {
+    private var parked: [ObjectIdentifier: [AnyFuture]] = [:]
+
+    init(loop: EventLoop) {
         var node = loop.liveTasks
         while let task = node {
-            if let target = task.waitTarget as? AnyFuture, target === self { found.append(task) }
+            if let target = task.waitTarget as? AnyFuture {
+                parked[ObjectIdentifier(target), default: []].append(task)
+                if let gather = target as? GatheringFuture, !gather.done() {
+                    for child in gather.children where !child.done() {
+                        parked[ObjectIdentifier(child), default: []].append(gather)
+                    }
+                }
+            }
             node = task.nextLive
         }
-        for edge in awaitedByEdges where !found.contains(where: { $0 === edge }) { found.append(edge) }
+    }
+
+    /// What awaits `future`: the tasks parked on it and the gathers over it, then its recorded
+    /// edges, each once.
+    func awaiters(of future: AnyFuture) -> [AnyFuture] {
+        var found = parked[ObjectIdentifier(future)] ?? []
+        for edge in future.awaitedByEdges where !found.contains(where: { $0 === edge }) { found.append(edge) }
         return found
     }
 }
@@ -113,15 +141,16 @@ extension asyncio {
             return nil
         }
         var seen: [ObjectIdentifier] = []
+        let index = AwaiterIndex(loop: target.loop)
         if let task = target as? AnyTask, task === current {
             let here = FrameCallGraphEntry(file: fileID, line: line, function: function, isAsync: false)
-            return graph(of: task, stack: [here, task.bodyEntry], limit: limit, seen: &seen)
+            return graph(of: task, stack: [here, task.bodyEntry], limit: limit, index: index, seen: &seen)
         }
-        return graph(of: target, stack: nil, limit: limit, seen: &seen)
+        return graph(of: target, stack: nil, limit: limit, index: index, seen: &seen)
     }
 
     private static func graph(of future: AnyFuture, stack: [FrameCallGraphEntry]?, limit: Int?,
-                              seen: inout [ObjectIdentifier]) -> FutureCallGraph {
+                              index: AwaiterIndex, seen: inout [ObjectIdentifier]) -> FutureCallGraph {
         var entries = stack ?? []
         if stack == nil, let task = future as? AnyTask {
             entries = (task.waitEntry.map { [$0] } ?? []) + (task.done() ? [] : [task.bodyEntry])
@@ -133,8 +162,8 @@ extension asyncio {
         seen.append(ObjectIdentifier(future))
         defer { seen.removeLast() }
         // An awaiter already on the path (a cycle) is not followed again.
-        let awaitedBy = future.awaiters().filter { !seen.contains(ObjectIdentifier($0)) }
-            .map { graph(of: $0, stack: nil, limit: limit, seen: &seen) }
+        let awaitedBy = index.awaiters(of: future).filter { !seen.contains(ObjectIdentifier($0)) }
+            .map { graph(of: $0, stack: nil, limit: limit, index: index, seen: &seen) }
         return FutureCallGraph(future: future, callStack: entries, awaitedBy: awaitedBy)
     }
 

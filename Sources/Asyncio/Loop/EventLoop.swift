@@ -20,6 +20,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     @exclusivity(unchecked) var inlineItem: ReadyItem?
     @exclusivity(unchecked) var iterationsSincePoll = 0
     @exclusivity(unchecked) var liveTasks: AnyTask?
+    /// The call graph's awaited-by edges beyond a future's first (`AnyFuture.firstAwaitedBy`).
+    @exclusivity(unchecked) var moreAwaitedBy: [ObjectIdentifier: [AnyFuture]] = [:]
     @exclusivity(unchecked) var liveTaskCount = 0
     var exceptionHandler: ExceptionHandler?
     var taskFactory: (any TaskFactory)?

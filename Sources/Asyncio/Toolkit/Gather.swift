@@ -12,10 +12,9 @@ final class GatheringFuture: Future<Void>, @unchecked Sendable {
         self.children = children
         self.returnExceptions = returnExceptions
         super.init(loop: loop)
-        for child in children {
-            child.addAwaitedBy(self)
-            child.onDone(.named("gather._done_callback")) { [self] in self.childDone($0) }
-        }
+        // No awaited-by edges here (they cost the gather row 4%): the call graph finds a gather's
+        // children through the task parked on it.
+        for child in children { child.onDone(.named("gather._done_callback")) { [self] in self.childDone($0) } }
     }
 
     override func cancel(msg: String? = nil) -> Bool {
@@ -30,7 +29,6 @@ final class GatheringFuture: Future<Void>, @unchecked Sendable {
     /// asyncio's `_done_callback`: the first error (or cancelled child) ends the gather unless
     /// errors are returned; otherwise it ends when the last child does.
     private func childDone(_ child: AnyFuture) {
-        child.discardAwaitedBy(self)
         if child.state == .finished { child.errorUnretrieved = false }
         if done() { return }
         if !returnExceptions {

@@ -31,8 +31,8 @@ public enum FileNames {
         for part in value.split(separator: ";").dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            let key = trimmingWhitespace(pair[0]).lowercased()
-            var raw = trimmingWhitespace(pair[1])
+            let key = pair[0].trimmingSpaces().lowercased()
+            var raw = pair[1].trimmingSpaces()
             if key == "filename*" {
                 let pieces = raw.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
                 if pieces.count == 3, pieces[0].lowercased() == "utf-8" {
@@ -77,11 +77,6 @@ public enum FileNames {
         guard let dot = name.firstIndex(of: "."), dot != name.startIndex else { return "\(name).\(n)" }
         return "\(name[..<dot]).\(n)\(name[dot...])"
     }
-}
-
-/// `text` without the spaces and tabs at its ends.
-func trimmingWhitespace(_ text: some StringProtocol) -> String {
-    String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
 }
 
 /// The names taken in one output folder, by this run and on disk: a new download never

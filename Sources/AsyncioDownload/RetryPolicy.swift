@@ -74,7 +74,7 @@ public struct RetryPolicy: Sendable {
 
     /// `Retry-After` as seconds from `now`: delay-seconds, or an HTTP date.
     public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
-        let trimmed = trimmingWhitespace(value)
+        let trimmed = value.trimmingSpaces()
         if let seconds = Int(trimmed), seconds >= 0 { return Double(seconds) }
         guard let epoch = parseHTTPDate(trimmed) else { return nil }
         return max(Date(timeIntervalSince1970: epoch).timeIntervalSince(now), 0)

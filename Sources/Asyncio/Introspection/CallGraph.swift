@@ -36,6 +36,12 @@ public struct FutureCallGraph: Sendable {
     public let awaitedBy: [FutureCallGraph]
 }
 
+// Ownership: an awaited-by edge holds its waiter strongly (a task group's child holds its parent
+// task, a shielded task its shield's future, a waited future the waiting task), while the waiter
+// holds the awaited one through its group, its done callback or its wait. The cycle is broken
+// where the wait ends: the child's done callback, the shield's callbacks and `asyncio.wait`'s
+// `defer` discard the edge. An edge added with `futureAddToAwaitedBy` stays until
+// `futureDiscardFromAwaitedBy`, as in asyncio.
 extension AnyFuture {
     /// Records that `waiter` awaits this future (asyncio's `future_add_to_awaited_by`).
     func addAwaitedBy(_ waiter: AnyFuture) {

@@ -504,7 +504,7 @@ public final class HTTPParser {
 
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs (no Foundation).
-    func trimmingSpaces() -> String {
+    package func trimmingSpaces() -> String {
         var bytes = String(self).utf8[...]
         while let byte = bytes.first, byte == 0x20 || byte == 0x09 { bytes.removeFirst() }
         while let byte = bytes.last, byte == 0x20 || byte == 0x09 { bytes.removeLast() }

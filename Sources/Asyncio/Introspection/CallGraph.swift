@@ -6,12 +6,14 @@
 public struct FrameCallGraphEntry: Sendable, Equatable, CustomStringConvertible {
     /// The source file (`#fileID`), nil when the place is not known.
     public let file: String?
+    /// The line in `file`, nil when the place is not known.
     public let line: Int?
     /// What runs there: `closure in main()`, `asyncio.sleep()`, `await Task-3`.
     public let function: String
     /// True for the closure a task runs (CPython's `async` tag).
     public let isAsync: Bool
 
+    /// An entry for `function` at `file`:`line` (both nil when the place is not known).
     public init(file: String?, line: Int?, function: String, isAsync: Bool) {
         self.file = file
         self.line = line
@@ -31,8 +33,11 @@ public struct FrameCallGraphEntry: Sendable, Equatable, CustomStringConvertible 
 /// A future or task, its call stack (innermost first, as CPython prints it) and the graphs of
 /// what awaits it (asyncio's `FutureCallGraph`).
 public struct FutureCallGraph: Sendable {
+    /// The future or task the graph is of.
     public let future: AnyFuture
+    /// Its call stack, innermost entry first.
     public let callStack: [FrameCallGraphEntry]
+    /// The graphs of the futures and tasks that await it.
     public let awaitedBy: [FutureCallGraph]
 }
 

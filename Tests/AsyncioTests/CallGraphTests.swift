@@ -22,8 +22,8 @@ import Testing
     @Test func aTaskAwaitingATaskIsItsAwaiterInCPythonsFormat() throws {
         try withVirtualLoop { loop, _ in
             let text = try loop.runUntilComplete { () async throws -> String in
-                let inner = try asyncio.createTask(name: "inner") { try await asyncio.sleep(10) }
-                let outer = try asyncio.createTask(name: "outer") { try await inner.wait() }
+                let inner = try asyncio.createTask(name: "inner") { try await asyncio.sleep(10) }   // line 25
+                let outer = try asyncio.createTask(name: "outer") { try await inner.wait() }   // line 26
                 try await asyncio.sleep(1)
                 let text = try asyncio.formatCallGraph(inner)
                 _ = outer
@@ -34,13 +34,56 @@ import Testing
             #expect(lines.count == 9, "\(text)")
             #expect(lines[0] == "* Task(name='inner', id=0x…)")
             #expect(lines[1] == "  + Call stack:")
-            #expect(lines[2] == "  |   in asyncio.sleep()")
+            #expect(lines[2] == "  |   File 'AsyncioTests/CallGraphTests.swift', line 25, in asyncio.sleep()")
             #expect(lines[3].hasPrefix("  |   File 'AsyncioTests/CallGraphTests.swift', line ") && lines[3].hasSuffix(", in async closure in aTaskAwaitingATaskIsItsAwaiterInCPythonsFormat()"))
             #expect(lines[4] == "  + Awaited by:")
             #expect(lines[5] == "    * Task(name='outer', id=0x…)")
             #expect(lines[6] == "      + Call stack:")
-            #expect(lines[7] == "      |   in await inner")
+            #expect(lines[7] == "      |   File 'AsyncioTests/CallGraphTests.swift', line 26, in await inner")
             #expect(lines[8].hasPrefix("      |   File 'AsyncioTests/CallGraphTests.swift', line "))
+        }
+    }
+
+    @Test func eachAwaitableNamesItselfAndTheLineOfItsAwait() throws {
+        try withVirtualLoop { loop, _ in
+            let found = try loop.runUntilComplete { () async throws -> [String: String] in
+                let queue = Queue<Int>(), full = Queue<Int>(maxsize: 1)
+                try full.putNowait(0)
+                let lock = Lock(), semaphore = try Semaphore(0), event = Event()
+                let condition = Condition()
+                try await lock.acquire()
+                let forever = try asyncio.createTask(name: "forever") { try await event.wait() }
+                var lines: [String: Int] = [:]
+                func spawn(_ name: String, _ line: Int, _ body: sending @escaping () async throws -> Void) throws {
+                    lines[name] = line
+                    _ = try asyncio.createTask(name: name, body)
+                }
+                try spawn("get", #line) { _ = try await queue.get() }
+                try spawn("put", #line) { try await full.put(1) }
+                try spawn("lock", #line) { try await lock.acquire() }
+                try spawn("withLock", #line) { try await lock.withLock {} }
+                try spawn("sem", #line) { try await semaphore.acquire() }
+                try spawn("event", #line) { try await event.wait() }
+                try spawn("cond", #line) { try await condition.withLock { try await condition.wait() } }
+                try spawn("wait", #line) { try await asyncio.wait([forever]) }
+                try spawn("gather", #line) { try await asyncio.gather([forever]) }
+                try spawn("sleep", #line) { try await asyncio.sleep(5) }
+                try spawn("future", #line) { try await forever.wait() }
+                try await asyncio.sleep(1)
+                var found: [String: String] = [:]
+                for (name, line) in lines {
+                    let task = try #require(try asyncio.allTasks().first { $0.getName() == name })
+                    let entry = try #require(try asyncio.captureCallGraph(task)?.callStack.first)
+                    #expect(entry.file == "AsyncioTests/CallGraphTests.swift" && entry.line == line, "\(name): \(entry)")
+                    found[name] = entry.function
+                }
+                try await cancelTheRest()
+                return found
+            }
+            #expect(found == ["get": "Queue.get()", "put": "Queue.put()", "lock": "Lock.acquire()",
+                              "withLock": "Lock.acquire()", "sem": "Semaphore.acquire()", "event": "Event.wait()",
+                              "cond": "Condition.wait()", "wait": "asyncio.wait()", "gather": "asyncio.gather()",
+                              "sleep": "asyncio.sleep()", "future": "await forever"])
         }
     }
 
@@ -69,6 +112,12 @@ import Testing
                 let shielder = try asyncio.createTask(name: "shielder") { try await asyncio.shield(shielded) }
                 let waited = try asyncio.createTask(name: "waited") { try await asyncio.sleep(5) }
                 let waiter = try asyncio.createTask(name: "waiter") { try await asyncio.wait([waited]) }
+                let completing = try asyncio.createTask(name: "completing") { try await asyncio.sleep(5) }
+                let iterator = try asyncio.createTask(name: "iterator") {
+                    for next in try asyncio.asCompleted([completing]) { try await next.value }
+                }
+                let timed = try asyncio.createTask(name: "timed") { try await asyncio.sleep(5) }
+                let timer = try asyncio.createTask(name: "timer") { try await asyncio.waitFor(timed, timeout: 60) }
                 let grouped = LoopBoundBox()
                 let parent = try asyncio.createTask(name: "parent") {
                     try await asyncio.taskGroup { outerGroup in
@@ -84,8 +133,10 @@ import Testing
                 shapes.append(shape(try asyncio.captureCallGraph(shielded)))
                 shapes.append(shape(try asyncio.captureCallGraph(waited)))
                 shapes.append(shape(try asyncio.captureCallGraph(grouped.task)))
-                for task in [gathers, shielder, waiter, parent] { task.cancel() }
-                for task in [gathers, shielder, waiter, parent] { do { try await task.wait() } catch {} }
+                shapes.append(shape(try asyncio.captureCallGraph(completing)))
+                shapes.append(shape(try asyncio.captureCallGraph(timed)))
+                for task in [gathers, shielder, waiter, parent, iterator, timer] { task.cancel() }
+                for task in [gathers, shielder, waiter, parent, iterator, timer] { do { try await task.wait() } catch {} }
                 shapes.append(shape(try asyncio.captureCallGraph(leaf)))    // the edges left with the waits
                 shapes.append(shape(try asyncio.captureCallGraph(shielded)) + " " + shape(try asyncio.captureCallGraph(waited)))
                 try await cancelTheRest()
@@ -97,6 +148,8 @@ import Testing
                 "shielded <- [Future <- [shielder]]",
                 "waited <- [waiter]",
                 "child <- [middle <- [parent]]",
+                "completing <- [iterator]",
+                "timed <- [timer]",
                 "leaf",
                 "shielded waited",
             ])

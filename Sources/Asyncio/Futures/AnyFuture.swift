@@ -175,16 +175,16 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// Waits until done, for its effect (`await fut` as a statement in asyncio): rethrows the
     /// error, throws `CancelledError` if it was cancelled, and returns nothing, so no unused
     /// result warns. Cancelling the waiting task cancels this future or task, as `value` does.
-    nonisolated(nonsending) public func wait() async throws {
-        try await waitUntilDone()
+    nonisolated(nonsending) public func wait(fileID: StaticString = #fileID, line: UInt = #line) async throws {
+        try await waitUntilDone(site: AwaitSite("", fileID, line))
         _ = try anyResult()
     }
 
     /// Parks the current task until this future is done; returns at once if it is
     /// (the `await` of the typed subclasses).
     @inline(__always)
-    nonisolated(nonsending) func waitUntilDone() async throws {
-        if state == .pending { try await park(on: self) }
+    nonisolated(nonsending) func waitUntilDone(site: AwaitSite? = nil) async throws {
+        if state == .pending { try await park(on: self, site: site) }
     }
 
     func addWaiter(_ waiter: FutureWaiter) {

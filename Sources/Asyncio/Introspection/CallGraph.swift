@@ -116,6 +116,11 @@ extension AnyTask {
     /// What the task waits on, as a stack entry, when it is parked.
     var waitEntry: FrameCallGraphEntry? {
         guard state == .pending, let target = waitTarget else { return nil }
+        if let site = awaitSite, site.label.utf8CodeUnitCount > 0 {
+            let known = site.file.utf8CodeUnitCount > 0
+            return FrameCallGraphEntry(file: known ? "\(site.file)" : nil, line: known ? Int(site.line) : nil,
+                                       function: "\(site.label)", isAsync: false)
+        }
         let what: String
         switch target {
         case let task as AnyTask: what = "await \(task.name)"
@@ -125,7 +130,8 @@ extension AnyTask {
         case let wait as ReadinessWait: what = wait.label
         default: what = "await"
         }
-        return FrameCallGraphEntry(file: nil, line: nil, function: what, isAsync: false)
+        let site = awaitSite
+        return FrameCallGraphEntry(file: site.map { "\($0.file)" }, line: site.map { Int($0.line) }, function: what, isAsync: false)
     }
 
     /// The closure the task runs, by where it was made.

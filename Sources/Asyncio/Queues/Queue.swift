@@ -46,12 +46,14 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
     public func full() -> Bool { maxsize > 0 && storedCount >= maxsize }
 
     /// Puts an item, waiting while the queue is full. Throws `QueueShutDown` after `shutdown()`.
-    nonisolated(nonsending) public func put(_ item: Element) async throws {
+    nonisolated(nonsending) public func put(
+        _ item: Element, fileID: StaticString = #fileID, line: UInt = #line
+    ) async throws {
         while full() {
             if isShutDown { throw QueueShutDown() }
             let putter = try putters.enqueue()
             do {
-                try await putters.wait(putter)
+                try await putters.wait(putter, site: AwaitSite("Queue.put()", fileID, line))
             } catch {
                 putter.cancel()
                 if !full() && !putter.cancelled() { putters.wakeFirst() }   // pass the wake-up on
@@ -73,12 +75,12 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
 
     /// Takes the next item, waiting while the queue is empty. Throws `QueueShutDown` once the
     /// queue is shut down and empty.
-    nonisolated(nonsending) public func get() async throws -> Element {
+    nonisolated(nonsending) public func get(fileID: StaticString = #fileID, line: UInt = #line) async throws -> Element {
         while empty() {
             if isShutDown { throw QueueShutDown() }
             let getter = try getters.enqueue()
             do {
-                try await getters.wait(getter)
+                try await getters.wait(getter, site: AwaitSite("Queue.get()", fileID, line))
             } catch {
                 getter.cancel()
                 if !empty() && !getter.cancelled() { getters.wakeFirst() }   // pass the wake-up on

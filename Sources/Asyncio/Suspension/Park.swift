@@ -36,12 +36,14 @@ extension AnyFuture: WaitTarget {
 /// loop task (a child task, another thread) the wait is handed to the target's loop, and Swift's
 /// own task cancellation cancels the target. Awaiting a target of another loop from a thread that
 /// runs a loop throws at once.
-nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
+/// `site` says where and in what the task awaits, for the call graph (kept while it is parked).
+nonisolated(nonsending) func park(on target: some WaitTarget, site: AwaitSite? = nil) async throws {
     let loop = target.waitLoop
     if let task = AnyTask.runningOnLoop(loop) {
         if target === task { throw EventLoopError.taskAwaitsItself(task.description) }
         try task.throwIfDeadlinePassed()
         task.waitTarget = target
+        if let site { task.awaitSite = site }
         await withUnsafeContinuation { continuation in
             task.parkGeneration &+= 1
             task.parkedContinuation = continuation
@@ -51,6 +53,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget) async throws {
             }
         }
         task.waitTarget = nil
+        if site != nil { task.awaitSite = nil }
         try task.throwIfCancelledOnWake(from: target)
         try task.throwIfDeadlinePassed()
     } else {

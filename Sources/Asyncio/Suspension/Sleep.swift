@@ -19,9 +19,11 @@ extension asyncio {
     ///
     /// `delay <= 0` yields to the loop once; NaN throws `ValueError`. Cancelling the task ends
     /// the sleep with `CancelledError`.
-    nonisolated(nonsending) public static func sleep(_ delay: Double) async throws {
+    nonisolated(nonsending) public static func sleep(
+        _ delay: Double, fileID: StaticString = #fileID, line: UInt = #line
+    ) async throws {
         if delay > 0 {
-            try await sleepOnTimer(delay)
+            try await sleepOnTimer(delay, site: AwaitSite("asyncio.sleep()", fileID, line))
         } else if delay.isNaN {
             throw ValueError("Invalid delay: NaN (not a number)")
         } else {
@@ -31,17 +33,19 @@ extension asyncio {
 
     /// Suspends for `delay` seconds and returns `result`.
     @discardableResult
-    nonisolated(nonsending) public static func sleep<T>(_ delay: Double, result: T) async throws -> T {
-        try await sleep(delay)
+    nonisolated(nonsending) public static func sleep<T>(
+        _ delay: Double, result: T, fileID: StaticString = #fileID, line: UInt = #line
+    ) async throws -> T {
+        try await sleep(delay, fileID: fileID, line: line)
         return result
     }
 
     /// Parks the current task on a timer of the running loop for `delay` (> 0) seconds.
-    nonisolated(nonsending) static func sleepOnTimer(_ delay: Double) async throws {
+    nonisolated(nonsending) static func sleepOnTimer(_ delay: Double, site: AwaitSite? = nil) async throws {
         let loop = try getRunningLoop()
         let handle = loop.scheduleTimer(at: loop.time() + delay, action: .none)
         defer { if !handle.isCancelled && handle.scheduled { handle.cancel() } }
-        try await park(on: handle)
+        try await park(on: handle, site: site)
         if handle.isCancelled { throw CancelledError(handle.cancelMessage) }
     }
 }

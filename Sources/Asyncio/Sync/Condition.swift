@@ -25,18 +25,18 @@ public final class Condition: @unchecked Sendable {
 
     /// Releases the lock, waits for a notification, then re-acquires the lock. If cancelled,
     /// it still re-acquires the lock before throwing, and passes its notification on.
-    nonisolated(nonsending) public func wait() async throws {
+    nonisolated(nonsending) public func wait(fileID: StaticString = #fileID, line: UInt = #line) async throws {
         guard lock.locked() else { throw SyncPrimitiveError.waitWithoutLock }
         try lock.release()
         var failure: (any Error)?
         do {
-            try await lot.wait(try lot.enqueue())
+            try await lot.wait(try lot.enqueue(), site: AwaitSite("Condition.wait()", fileID, line))
         } catch {
             failure = error
         }
         while true {
             do {
-                try await lock.acquire()
+                try await lock.acquire(fileID: fileID, line: line)
                 break
             } catch {
                 failure = error

@@ -23,8 +23,8 @@ public final class Event: @unchecked Sendable {
     public func clear() { value = false }
 
     /// Returns at once if set; otherwise waits until `set()`.
-    nonisolated(nonsending) public func wait() async throws {
+    nonisolated(nonsending) public func wait(fileID: StaticString = #fileID, line: UInt = #line) async throws {
         if value { return }
-        try await lot.wait(try lot.enqueue())
+        try await lot.wait(try lot.enqueue(), site: AwaitSite("Event.wait()", fileID, line))
     }
 }

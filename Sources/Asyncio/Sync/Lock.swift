@@ -14,14 +14,14 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
     public func locked() -> Bool { isLocked }
 
     /// Acquires the lock, waiting in FIFO order if it is held (or others wait already).
-    nonisolated(nonsending) public func acquire() async throws {
+    nonisolated(nonsending) public func acquire(fileID: StaticString = #fileID, line: UInt = #line) async throws {
         if !isLocked && !lot.hasLiveWaiter {
             isLocked = true
             return
         }
         let waiter = try lot.enqueue()
         do {
-            try await lot.wait(waiter)
+            try await lot.wait(waiter, site: AwaitSite("Lock.acquire()", fileID, line))
         } catch {
             // Keep the invariant: if the lock is free and someone waits, the first must run.
             if !isLocked { lot.wakeHead() }
@@ -38,8 +38,10 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Runs `body` holding the lock (`async with lock:`).
-    nonisolated(nonsending) public func withLock<T>(_ body: () async throws -> T) async throws -> T {
-        try await acquire()
+    nonisolated(nonsending) public func withLock<T>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () async throws -> T
+    ) async throws -> T {
+        try await acquire(fileID: fileID, line: line)
         defer { try? release() }
         return try await body()
     }

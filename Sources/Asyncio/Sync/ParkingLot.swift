@@ -35,9 +35,10 @@ final class ParkingLot: @unchecked Sendable {
 
     /// Parks until `waiter` is woken; it leaves the line however the wait ends. Throws
     /// `CancelledError` if the task is cancelled (the waiter may have been woken just before).
-    nonisolated(nonsending) func wait(_ waiter: Future<Void>) async throws {
+    nonisolated(nonsending) func wait(_ waiter: Future<Void>, site: AwaitSite? = nil) async throws {
         defer { remove(waiter) }
-        try await waiter.value
+        try await waiter.waitUntilDone(site: site)
+        try waiter.result()
     }
 
     func remove(_ waiter: Future<Void>) {

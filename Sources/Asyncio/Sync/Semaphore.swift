@@ -17,7 +17,7 @@ public class Semaphore: @unchecked Sendable {
     public func locked() -> Bool { value == 0 || lot.hasLiveWaiter }
 
     /// Takes a permit, waiting in line if none is free or others wait already.
-    nonisolated(nonsending) public func acquire() async throws {
+    nonisolated(nonsending) public func acquire(fileID: StaticString = #fileID, line: UInt = #line) async throws {
         if !locked() {
             value -= 1
             return
@@ -28,7 +28,7 @@ public class Semaphore: @unchecked Sendable {
             while value > 0 && wakeNext() {}
         }
         do {
-            try await lot.wait(waiter)
+            try await lot.wait(waiter, site: AwaitSite("Semaphore.acquire()", fileID, line))
         } catch {
             // Woken, but cancelled before taking the permit: give it back.
             if waiter.done() && !waiter.cancelled() { value += 1 }

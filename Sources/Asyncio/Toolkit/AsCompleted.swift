@@ -14,6 +14,8 @@ final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
     private var timedOut = false
     private var waiters: [Future<Void>] = []
     private var timer: TimerHandle?
+    /// Every future of the call, for the call graph's edges while a task waits for the next.
+    private let all: [F]
 
     init(_ futures: [F], timeout: Double?, loop: EventLoop) {
         self.loop = loop
@@ -21,6 +23,7 @@ final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
             futures.firstIndex(of: a)! < futures.firstIndex(of: b)!
         }
         todo = unique.count
+        all = unique
         for future in unique { future.onDone(.named("as_completed._on_completion")) { [self] _ in completed(future) } }
         if let timeout {
             timer = loop.scheduleTimer(at: loop.time() + timeout, action: .call { [self] in expire() })
@@ -61,7 +64,13 @@ final class CompletionQueue<F: TypedFuture>: @unchecked Sendable {
             if timedOut { throw TimeoutError() }
             let waiter = loop.createFuture(of: Void.self)
             waiters.append(waiter)
-            try await waiter.value
+            // The waiting task awaits every future not done yet, for the call graph.
+            let current = AnyTask.runningOnLoop(loop)
+            let pending = current == nil ? [] : all.filter { !$0.done() }
+            if let current { for future in pending { future.addAwaitedBy(current) } }
+            defer { if let current { for future in pending { future.discardAwaitedBy(current) } } }
+            try await waiter.waitUntilDone(site: AwaitSite("asyncio.asCompleted()", "", 0))
+            try waiter.result()
         }
         defer { nextIndex += 1 }
         return finished[nextIndex]

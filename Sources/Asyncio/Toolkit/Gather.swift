@@ -59,10 +59,13 @@ func outcome<F: TypedFuture>(of child: F) -> Result<F.Value, any Error> {
 
 extension asyncio {
     /// Waits for all `children`, with gather's error and cancellation rules.
-    nonisolated(nonsending) static func gatherAll(_ children: [AnyFuture], returnExceptions: Bool) async throws {
+    nonisolated(nonsending) static func gatherAll(
+        _ children: [AnyFuture], returnExceptions: Bool, fileID: StaticString, line: UInt
+    ) async throws {
         guard let loop = children.first?.loop else { return }
         let outer = GatheringFuture(loop: loop, children: children, returnExceptions: returnExceptions)
-        try await outer.value
+        try await outer.waitUntilDone(site: AwaitSite("asyncio.gather()", fileID, line))
+        _ = try outer.anyResult()
     }
 
     /// Runs the closures as tasks on the running loop, concurrently, and returns their results in
@@ -73,31 +76,34 @@ extension asyncio {
     /// waiting task cancels every child.
     @discardableResult
     nonisolated(nonsending) public static func gather<each T: Sendable>(
-        _ bodies: repeat sending @escaping () async throws -> each T
+        _ bodies: repeat sending @escaping () async throws -> each T,
+        fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> (repeat each T) {
         let loop = try getRunningLoop()
         let tasks = (repeat try loop.createTaskMovingOut(each bodies))
         var children: [AnyFuture] = []
         for task in repeat each tasks { children.append(task) }
-        try await gatherAll(children, returnExceptions: false)
+        try await gatherAll(children, returnExceptions: false, fileID: fileID, line: line)
         return (repeat try (each tasks).result())
     }
 
     /// Gathers tasks or futures of mixed types: `let (a, b) = try await asyncio.gather(t1, t2)`.
     @discardableResult
     nonisolated(nonsending) public static func gather<each F: TypedFuture>(
-        _ futures: repeat each F
+        _ futures: repeat each F, fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> (repeat (each F).Value) {
         var children: [AnyFuture] = []
         for future in repeat each futures { children.append(future) }
-        try await gatherAll(children, returnExceptions: false)
+        try await gatherAll(children, returnExceptions: false, fileID: fileID, line: line)
         return (repeat try (each futures).result())
     }
 
     /// Gathers a collection of tasks or futures of one type; results in the collection's order.
     @discardableResult
-    nonisolated(nonsending) public static func gather<F: TypedFuture>(_ futures: [F]) async throws -> [F.Value] {
-        try await gatherAll(futures, returnExceptions: false)
+    nonisolated(nonsending) public static func gather<F: TypedFuture>(
+        _ futures: [F], fileID: StaticString = #fileID, line: UInt = #line
+    ) async throws -> [F.Value] {
+        try await gatherAll(futures, returnExceptions: false, fileID: fileID, line: line)
         return try futures.map { try $0.result() }
     }
 
@@ -106,27 +112,29 @@ extension asyncio {
     /// `return_exceptions=True`). With `false` it behaves as `gather(_:)`, results wrapped.
     @discardableResult
     nonisolated(nonsending) public static func gather<F: TypedFuture>(
-        _ futures: [F], returnExceptions: Bool
+        _ futures: [F], returnExceptions: Bool, fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> [Result<F.Value, any Error>] {
-        try await gatherAll(futures, returnExceptions: returnExceptions)
+        try await gatherAll(futures, returnExceptions: returnExceptions, fileID: fileID, line: line)
         return futures.map(outcome)
     }
 
     /// Runs a collection of closures as tasks and gathers them.
     @discardableResult
     nonisolated(nonsending) public static func gather<T: Sendable>(
-        _ bodies: sending [() async throws -> T]
+        _ bodies: sending [() async throws -> T], fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> [T] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTaskMovingOut($0) })
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, fileID: fileID, line: line)
     }
 
     /// Runs a collection of closures as tasks and gathers them, errors returned as results.
     @discardableResult
     nonisolated(nonsending) public static func gather<T: Sendable>(
-        _ bodies: sending [() async throws -> T], returnExceptions: Bool
+        _ bodies: sending [() async throws -> T], returnExceptions: Bool,
+        fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> [Result<T, any Error>] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, returnExceptions: returnExceptions)
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, returnExceptions: returnExceptions,
+                                fileID: fileID, line: line)
     }
 }

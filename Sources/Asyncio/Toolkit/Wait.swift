@@ -18,7 +18,8 @@ extension asyncio {
     /// the futures running. Throws `ValueError` for an empty collection.
     @discardableResult
     nonisolated(nonsending) public static func wait<F: AnyFuture>(
-        _ futures: [F], timeout: Double? = nil, returnWhen: ReturnWhen = .allCompleted
+        _ futures: [F], timeout: Double? = nil, returnWhen: ReturnWhen = .allCompleted,
+        fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> (done: Set<F>, pending: Set<F>) {
         let unique = Set(futures)
         guard let loop = unique.first?.loop else { throw ValueError("Set of Tasks/Futures is empty.") }
@@ -49,7 +50,8 @@ extension asyncio {
             for (future, token) in tokens { future.removeDoneCallback(token) }
             if let current { for future in unique { future.discardAwaitedBy(current) } }
         }
-        try await waiter.value
+        try await waiter.waitUntilDone(site: AwaitSite("asyncio.wait()", fileID, line))
+        try waiter.result()
         var done = Set<F>(), pending = Set<F>()
         for future in unique {
             if future.done() { done.insert(future) } else { pending.insert(future) }

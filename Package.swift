@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AsyncioDownload", targets: ["AsyncioDownload"]),
         .executable(name: "seeds", targets: ["SeedExamples"]),
         .executable(name: "download", targets: ["DownloadTool"]),
+        .executable(name: "asyncio-tools", targets: ["AsyncioToolsCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -43,6 +44,12 @@ let package = Package(
             name: "DownloadTool",
             dependencies: ["Asyncio", "AsyncioHTTP", "AsyncioDownload", "CAsyncio", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // `asyncio-tools ps|pstree|cancel PID`: the inspector's client, its tables and trees.
+        .target(name: "AsyncioTools", dependencies: ["Asyncio"]),
+        .executableTarget(
+            name: "AsyncioToolsCommand",
+            dependencies: ["Asyncio", "AsyncioTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "AsyncioProcessPool", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioGreenlets", dependencies: ["Asyncio", "CAsyncio"]),
         .target(name: "AsyncioTestSupport", dependencies: ["Asyncio"]),
@@ -52,10 +59,11 @@ let package = Package(
         // The HTTP parser under libFuzzer (Scripts/fuzz-http-parser.sh) and its differential check.
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["AsyncioHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
+        .executableTarget(name: "InspectTarget", dependencies: ["Asyncio"]),
         .executableTarget(name: "GreenletOverflowCheck", dependencies: ["AsyncioGreenlets"]),
         .testTarget(
             name: "AsyncioTests",
-            dependencies: ["Asyncio", "AsyncioProcessPool", "AsyncioTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Asyncio", "AsyncioProcessPool", "AsyncioTestSupport", "AsyncioTools", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AsyncioHTTPTests",

@@ -70,6 +70,15 @@ void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
 
+int casyncio_native_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+long casyncio_peer_uid(int fd) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    return (long)credentials.uid;
+}
+
 int casyncio_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int casyncio_accept(int fd, void *address, unsigned int *length) {

@@ -208,7 +208,7 @@ extension asyncio {
 
     private static func render(_ graph: FutureCallGraph, level: Int, into lines: inout [String]) {
         let indent = String(repeating: "    ", count: level)
-        let id = "0x" + String(UInt(bitPattern: ObjectIdentifier(graph.future).hashValue), radix: 16)
+        let id = graph.future.hexID
         if let task = graph.future as? AnyTask {
             lines.append(indent + "* Task(name='\(task.name)', id=\(id))")
         } else {

@@ -8,6 +8,7 @@ extension EventLoop {
         try checkNotRunning()
         let thread = casyncio_thread_id()
         ownerThread.store(thread, ordering: .relaxed)
+        nativeThread.store(casyncio_native_thread_id(), ordering: .relaxed)
         runningFlag.store(true, ordering: .releasing)
         casyncio_set_running_loop(Unmanaged.passUnretained(self).toOpaque())
         if casyncio_is_main_thread() == 1 { poller.watchMainQueue() }
@@ -65,6 +66,7 @@ extension EventLoop {
     /// take work from other threads, move expired timers to the ready queue, then run exactly
     /// the items that were ready when the iteration began.
     func runOnce() {
+        iterations.store(iterations.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         if ready.isEmpty && !stopping {
             dropCancelledTimersAtFront()
             // Look for ready I/O first: a virtual clock may only jump when the loop is idle.
@@ -78,7 +80,9 @@ extension EventLoop {
             // (The poll may also have run main-queue work that made tasks ready.)
             if !sawIO && ready.isEmpty && !inbox.mayHaveItems {
                 let timeout = clock.blockingTime(until: timers.first?.when, waitingForThreads: threadWorkPending > 0)
+                sleepingInPoll.store(true, ordering: .relaxed)
                 poller.wait(timeout: timeout, onIO: dispatchIO)
+                sleepingInPoll.store(false, ordering: .relaxed)
             }
             iterationsSincePoll = 0
         } else if selector.count > (signals == nil ? 0 : 1) {

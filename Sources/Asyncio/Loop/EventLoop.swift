@@ -61,6 +61,12 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     let poller: Poller
     let ownerThread: Atomic<UInt64>
     let runningFlag = Atomic<Bool>(false)
+    /// Iterations begun, and whether the loop sleeps in its poll: the inspector's and the
+    /// watchdog's threads read them to tell a blocked loop from an idle one (`LoopMonitor`).
+    let iterations = Atomic<UInt64>(0)
+    let sleepingInPoll = Atomic<Bool>(false)
+    /// The kernel's id of the thread running the loop (0 before it first runs), for `ps`.
+    let nativeThread = Atomic<Int32>(0)
     let closedFlag = Atomic<Bool>(false)
 
     /// The loop's time source.
@@ -76,6 +82,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         self.debug = debug
         ownerThread = Atomic(casyncio_thread_id())
         taskExecutor.loop = self
+        let inspect = Inspector.fromEnvironment
+        if inspect.on { _ = try? startInspector(allowCancel: inspect.allowCancel) }
     }
 
     deinit {

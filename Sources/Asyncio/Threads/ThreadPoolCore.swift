@@ -91,19 +91,9 @@ final class ThreadPoolCore: @unchecked Sendable {
     private func startWorker(firstItem: WorkItem) {
         let index: Int = condition.locked { startedWorkers - 1 }
         if joinedAtExit { ExitJoin.shared.workerStarted() }
-        let context = Unmanaged.passRetained(WorkerStart(core: self, firstItem: firstItem, index: index)).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        var thread = pthread_t()
-        let status = pthread_create(&thread, &attributes, { raw in
-            let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-            start.core.workerMain(firstItem: start.firstItem, index: start.index)
-            return nil
-        }, context)
-        if status != 0 {
-            Unmanaged<WorkerStart>.fromOpaque(context).release()
+        let item = UncheckedBox(firstItem)   // handed to the new thread, which alone uses it
+        let started = startDetachedThread { [self] in workerMain(firstItem: item.value, index: index) }
+        if !started {
             condition.locked {
                 liveWorkers -= 1
                 startedWorkers -= 1
@@ -159,18 +149,6 @@ final class ThreadPoolCore: @unchecked Sendable {
         for item in pending where item.startedRunning || item.future.setRunningOrNotifyCancel() {
             try? item.future.setException(BrokenThreadPool(message: message))
         }
-    }
-}
-
-/// What a new worker thread starts with.
-private final class WorkerStart {
-    let core: ThreadPoolCore
-    let firstItem: ThreadPoolCore.WorkItem
-    let index: Int
-    init(core: ThreadPoolCore, firstItem: ThreadPoolCore.WorkItem, index: Int) {
-        self.core = core
-        self.firstItem = firstItem
-        self.index = index
     }
 }
 

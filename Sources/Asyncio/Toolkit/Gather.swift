@@ -80,7 +80,8 @@ extension asyncio {
         fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> (repeat each T) {
         let loop = try getRunningLoop()
-        let tasks = (repeat try loop.createTaskMovingOut(each bodies))
+        let file = "\(fileID)"
+        let tasks = (repeat try loop.createTaskMovingOut(each bodies, fileID: file, line: Int(line), function: "asyncio.gather()"))
         var children: [AnyFuture] = []
         for task in repeat each tasks { children.append(task) }
         try await gatherAll(children, returnExceptions: false, fileID: fileID, line: line)
@@ -124,7 +125,8 @@ extension asyncio {
         _ bodies: sending [() async throws -> T], fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> [T] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, fileID: fileID, line: line)
+        let file = "\(fileID)"
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0, fileID: file, line: Int(line), function: "asyncio.gather()") }, fileID: fileID, line: line)
     }
 
     /// Runs a collection of closures as tasks and gathers them, errors returned as results.
@@ -134,7 +136,8 @@ extension asyncio {
         fileID: StaticString = #fileID, line: UInt = #line
     ) async throws -> [Result<T, any Error>] {
         let loop = try getRunningLoop()
-        return try await gather(bodies.map { try loop.createTaskMovingOut($0) }, returnExceptions: returnExceptions,
+        let file = "\(fileID)"
+        return try await gather(bodies.map { try loop.createTaskMovingOut($0, fileID: file, line: Int(line), function: "asyncio.gather()") }, returnExceptions: returnExceptions,
                                 fileID: fileID, line: line)
     }
 }

@@ -90,7 +90,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
     /// The group's own cancel of the parent is taken back (`uncancel`) only once the children
     /// are done, so `cancelling()` returns to its level at entry; an outside cancel that is still
     /// pending when the group fails is re-requested, so it is not lost.
-    nonisolated(nonsending) func exit(bodyError: (any Error)?) async throws {
+    nonisolated(nonsending) func exit(bodyError: (any Error)?, site: AwaitSite? = nil) async throws {
         exiting = true
         var propagateCancel: (any Error)? = bodyError is CancelledError ? bodyError : nil
         if bodyError != nil && !aborting { abort() }
@@ -98,7 +98,8 @@ public final class LoopTaskGroup: @unchecked Sendable {
             let waiter = allDone ?? loop.createFuture(of: Void.self)
             allDone = waiter
             do {
-                try await waiter.value
+                try await waiter.waitUntilDone(site: site)
+                try waiter.result()
             } catch let error as CancelledError {
                 if !aborting {
                     propagateCancel = error
@@ -130,7 +131,7 @@ extension asyncio {
     /// child failures gives the group error, not `CancelledError`.
     @discardableResult
     nonisolated(nonsending) public static func taskGroup<T>(
-        _ body: (LoopTaskGroup) async throws -> T
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: (LoopTaskGroup) async throws -> T
     ) async throws -> T {
         let loop = try getRunningLoop()
         guard let parent = AnyTask.runningOnLoop(loop) else { throw EventLoopError.taskGroupOutsideTask }
@@ -139,10 +140,10 @@ extension asyncio {
         do {
             value = try await body(group)
         } catch {
-            try await group.exit(bodyError: error)
+            try await group.exit(bodyError: error, site: AwaitSite("asyncio.taskGroup()", fileID, line))
             throw error
         }
-        try await group.exit(bodyError: nil)
+        try await group.exit(bodyError: nil, site: AwaitSite("asyncio.taskGroup()", fileID, line))
         return value
     }
 }

@@ -35,6 +35,10 @@ void *casyncio_current_task(void);
 
 /// The calling thread's id as an integer.
 uint64_t casyncio_thread_id(void);
+/// The kernel's id of the calling thread (gettid).
+int casyncio_native_thread_id(void);
+/// The user id of the process at the other end of Unix socket `fd` (SO_PEERCRED), or -1.
+long casyncio_peer_uid(int fd);
 /// The thread pool whose worker runs on this thread (NULL elsewhere).
 void *casyncio_get_worker_pool(void);
 void casyncio_set_worker_pool(void *pool);

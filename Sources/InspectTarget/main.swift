@@ -34,7 +34,7 @@ func control() async throws {
             usleep(2_000_000)
             say("unblocked")
         case "quit":
-            throw CancelledError("quit")
+            exit(0)   // at-exit handlers remove the inspector's socket
         default:
             say("unknown command \(line)")
         }

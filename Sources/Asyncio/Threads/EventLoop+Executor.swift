@@ -80,7 +80,7 @@ extension asyncio {
     /// carries contextvars. Cancelling the waiting task does not stop work that has started.
     @discardableResult
     nonisolated(nonsending) public static func toThread<T: Sendable>(
-        _ work: @escaping @Sendable () throws -> T
+        fileID: StaticString = #fileID, line: UInt = #line, _ work: @escaping @Sendable () throws -> T
     ) async throws -> T {
         let loop = try getRunningLoop()
         let pool = try loop.defaultExecutorForUse()
@@ -90,7 +90,9 @@ extension asyncio {
             guard future.setRunningOrNotifyCancel() else { return }
             do { try future.setResult(try work()) } catch { try? future.setException(error) }
         }
-        return try await loop.wrapFuture(future).value
+        let wrapped = loop.wrapFuture(future)
+        try await wrapped.waitUntilDone(site: AwaitSite("asyncio.toThread()", fileID, line))
+        return try wrapped.result()
     }
 
     /// Submits `body` as a task to `loop`, which runs on another thread, and returns a concurrent

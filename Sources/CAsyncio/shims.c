@@ -7,6 +7,8 @@
 #endif
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <dlfcn.h>
+#include <execinfo.h>
 #include "CAsyncio.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +73,62 @@ void *casyncio_current_task(void) { return swift_task_getCurrent(); }
 uint64_t casyncio_thread_id(void) { return (uint64_t)pthread_self(); }
 
 int casyncio_native_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+// The watchdog's stack capture: a signal to the loop's thread, whose handler records the
+// return addresses (backtrace, warmed up at install so it does not load libgcc in the handler)
+// and the Swift task running there. One capture at a time (the watchdog's thread).
+static void *stack_frames[128];
+static volatile int stack_count = -1;
+static void *volatile stack_task;
+static void *(*stack_hook)(void);
+
+void casyncio_set_stack_hook(void *(*hook)(void)) { stack_hook = hook; }
+
+static void stack_handler(int sig) {
+    (void)sig;
+    int saved = errno;
+    stack_task = stack_hook ? stack_hook() : NULL;
+    stack_count = backtrace(stack_frames, 128);
+    errno = saved;
+}
+
+int casyncio_install_stack_handler(void) {
+    void *warm[2];
+    backtrace(warm, 2);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = stack_handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGRTMIN + 4, &action, NULL);
+}
+
+void casyncio_unblock_stack_signal(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 4);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int casyncio_capture_stack(uint64_t thread, void **frames, int max, void **task, int timeout_ms) {
+    stack_count = -1;
+    if (pthread_kill((pthread_t)thread, SIGRTMIN + 4) != 0) return -1;
+    for (int waited = 0; waited < timeout_ms * 10 && stack_count < 0; waited++) usleep(100);
+    int count = stack_count;
+    if (count < 0) return -1;
+    if (count > max) count = max;
+    memcpy(frames, stack_frames, (size_t)count * sizeof(void *));
+    *task = stack_task;
+    return count;
+}
+
+const char *casyncio_symbol_name(void *address, const char **file, void **base) {
+    Dl_info info;
+    if (dladdr(address, &info) == 0) { *file = NULL; *base = NULL; return NULL; }
+    *file = info.dli_fname;
+    *base = info.dli_fbase;
+    return info.dli_sname;
+}
 
 long casyncio_peer_uid(int fd) {
     struct ucred credentials;

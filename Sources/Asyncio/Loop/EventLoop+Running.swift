@@ -12,6 +12,8 @@ extension EventLoop {
         runningFlag.store(true, ordering: .releasing)
         casyncio_set_running_loop(Unmanaged.passUnretained(self).toOpaque())
         if casyncio_is_main_thread() == 1 { poller.watchMainQueue() }
+        if debug && clock is MonotonicClock { watchdog(threshold: slowCallbackDuration) }
+        if LoopWatchdog.active.load(ordering: .relaxed) { casyncio_unblock_stack_signal() }
         defer {
             poller.unwatchMainQueue()
             casyncio_set_running_loop(nil)

@@ -23,6 +23,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// The call graph's awaited-by edges beyond a future's first (`AnyFuture.firstAwaitedBy`).
     @exclusivity(unchecked) var moreAwaitedBy: [ObjectIdentifier: [AnyFuture]] = [:]
     @exclusivity(unchecked) var liveTaskCount = 0
+    /// The watchdog's last reports (Watchdog.swift).
+    var stallReports: [WatchdogReport] = []
     var exceptionHandler: ExceptionHandler?
     var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?

@@ -43,7 +43,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget, site: AwaitSite? =
         if target === task { throw EventLoopError.taskAwaitsItself(task.description) }
         try task.throwIfDeadlinePassed()
         task.waitTarget = target
-        if let site { task.awaitSite = site }
+        task.awaitSite = site   // kept after the wake: what it last awaited, for the watchdog
         await withUnsafeContinuation { continuation in
             task.parkGeneration &+= 1
             task.parkedContinuation = continuation
@@ -53,7 +53,6 @@ nonisolated(nonsending) func park(on target: some WaitTarget, site: AwaitSite? =
             }
         }
         task.waitTarget = nil
-        if site != nil { task.awaitSite = nil }
         try task.throwIfCancelledOnWake(from: target)
         try task.throwIfDeadlinePassed()
     } else {

@@ -21,7 +21,8 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var deadlineScopes: [DeadlineScope] = []
     /// What the task is parked on, if anything.
     @exclusivity(unchecked) var waitTarget: (any WaitTarget)?
-    /// Where and in what it is parked, when the awaitable said (for the call graph).
+    /// Where and in what it is parked or last was, when the awaitable said (for the call graph
+    /// and the watchdog).
     @exclusivity(unchecked) var awaitSite: AwaitSite?
     /// The continuation of the current park while its waker is armed; nil once woken.
     @exclusivity(unchecked) var parkedContinuation: UnsafeContinuation<Void, Never>?

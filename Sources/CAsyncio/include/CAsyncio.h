@@ -39,6 +39,21 @@ uint64_t casyncio_thread_id(void);
 int casyncio_native_thread_id(void);
 /// The user id of the process at the other end of Unix socket `fd` (SO_PEERCRED), or -1.
 long casyncio_peer_uid(int fd);
+/// Installs the handler of the watchdog's stack-capture signal (SIGRTMIN+4).
+int casyncio_install_stack_handler(void);
+/// What the capture signal's handler calls on the loop's thread for the running loop task
+/// (a retained reference, or NULL); set once before any capture.
+void casyncio_set_stack_hook(void *(*hook)(void));
+/// Lets the calling thread (a loop's) receive the stack-capture signal: Dispatch and the
+/// concurrency runtime's threads block signals.
+void casyncio_unblock_stack_signal(void);
+/// Signals `thread` and copies up to `max` return addresses of its stack at that moment, and the
+/// Swift task running there; -1 when it did not answer within `timeout_ms`.
+int casyncio_capture_stack(uint64_t thread, void **frames, int max, void **task, int timeout_ms);
+/// The exported symbol containing `address` (or NULL), its binary's path and load address (dladdr).
+const char *casyncio_symbol_name(void *address, const char **file, void **base);
+/// Demangles a Swift symbol (the Swift runtime's own); the result is malloc'd, or NULL.
+char *swift_demangle(const char *mangled, size_t length, char *buffer, size_t *size, uint32_t flags);
 /// The thread pool whose worker runs on this thread (NULL elsewhere).
 void *casyncio_get_worker_pool(void);
 void casyncio_set_worker_pool(void *pool);

@@ -83,9 +83,10 @@ public enum TaskTable {
 }
 
 extension String {
-    /// Left-aligned in `width` columns (Python's `f"{s:<width}"`: longer text is kept whole).
+    /// Left-aligned in `width` code points (Python's `f"{s:<width}"`: longer text is kept whole).
     func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        let length = unicodeScalars.count
+        return length >= width ? self : self + String(repeating: " ", count: width - length)
     }
 
     /// A number with one decimal.

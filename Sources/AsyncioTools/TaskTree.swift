@@ -62,12 +62,13 @@ public enum TaskTree {
             frameNodes[parent, default: [:]][frame] = node
             return node
         }
+        var linked: Set<[Node]> = []
         for edge in awaits {
             var current = Node.task(edge.parent)
             if labels[current] == nil { add(current, edge.parent) }
             for frame in edge.stack.reversed() { current = frameNode(under: current, frame) }
             let child = Node.task(edge.child)
-            if !(children[current] ?? []).contains(child) { children[current, default: []].append(child) }
+            if linked.insert([current, child]).inserted { children[current, default: []].append(child) }
         }
         let awaiting = Set(awaits.map(\.parent))
         for id in order where !awaiting.contains(id) {
@@ -96,9 +97,10 @@ public enum TaskTree {
     static func findCycles(_ edges: [(String, String)], order: [String]) -> [[String]] {
         var graph: [String: [String]] = [:]
         var vertices: [String] = []
+        var seen: Set<[String]> = []
         for (parent, child) in edges {
             if graph[parent] == nil { vertices.append(parent) }
-            if !(graph[parent] ?? []).contains(child) { graph[parent, default: []].append(child) }
+            if seen.insert([parent, child]).inserted { graph[parent, default: []].append(child) }
         }
         enum Color { case white, grey, black }
         var color: [String: Color] = [:]

@@ -108,7 +108,7 @@ final class InspectorServer: @unchecked Sendable {
         var iterations: UInt64 = 0
         /// When the loop was last seen making progress (or idle, or not running).
         var lastProgress: Double
-        var snapshot: String?
+        var snapshot: [UInt8]?
         var snapshotTime: Double = 0
         var snapshotsTaken = 0
     }
@@ -233,7 +233,7 @@ final class InspectorServer: @unchecked Sendable {
         }
     }
 
-    private func deliver(_ json: String, from loop: EventLoop) {
+    private func deliver(_ json: [UInt8], from loop: EventLoop) {
         let now = Self.now()
         condition.locked {
             if let index = watched.firstIndex(where: { $0.id == ObjectIdentifier(loop) }) {
@@ -258,7 +258,9 @@ final class InspectorServer: @unchecked Sendable {
         let command = String(decoding: line, as: UTF8.self).split(separator: " ").map(String.init)
         let reply: String
         switch command.first {
-        case "snapshot": reply = snapshotReply()
+        case "snapshot":
+            try? Inspector.writeAll(client, snapshotReply())
+            return
         case "cancel" where command.count == 2: reply = cancelReply(command[1])
         default: reply = "{\"error\": \"unknown command; the inspector knows: snapshot, cancel TASK\"}"
         }
@@ -267,7 +269,7 @@ final class InspectorServer: @unchecked Sendable {
 
     /// A fresh snapshot of every loop that answers within half a second; the last one of a loop
     /// that does not (it is blocked), with how long it has been.
-    private func snapshotReply() -> String {
+    private func snapshotReply() -> [UInt8] {
         let before = condition.locked { watched.map(\.snapshotsTaken) }
         requestSnapshots()
         let deadline = Self.now() + 0.5
@@ -281,17 +283,21 @@ final class InspectorServer: @unchecked Sendable {
         sample()
         let now = Self.now()
         return condition.locked {
-            var json = "{\"pid\": \(getpid()), \"cancel\": \(allowCancel), \"loops\": ["
+            var json = JSONText(capacity: watched.reduce(256) { $0 + ($1.snapshot?.count ?? 0) + 128 })
+            json.raw("{\"pid\": \(getpid()), \"cancel\": \(allowCancel), \"loops\": [")
             for (position, loop) in watched.enumerated() {
                 let fresh = position < before.count && loop.snapshotsTaken > before[position]
                 let running = loop.loop?.isRunning() ?? false
                 let blocked = running && !fresh ? now - loop.lastProgress : nil
-                if position > 0 { json += ", " }
-                json += "{\"running\": \(running), \"blocked_for\": " + (blocked.map { "\($0)" } ?? "null")
-                json += ", \"snapshot_age\": " + (loop.snapshot == nil ? "null" : "\(now - loop.snapshotTime)")
-                json += ", \"snapshot\": " + (loop.snapshot ?? "null") + "}"
+                if position > 0 { json.raw(", ") }
+                json.raw("{\"running\": \(running), \"blocked_for\": " + (blocked.map { "\($0)" } ?? "null"))
+                json.raw(", \"snapshot_age\": " + (loop.snapshot == nil ? "null" : "\(now - loop.snapshotTime)"))
+                json.raw(", \"snapshot\": ")
+                if let snapshot = loop.snapshot { json.append(bytes: snapshot) } else { json.raw("null") }
+                json.raw("}")
             }
-            return json + "]}"
+            json.raw("]}\n")
+            return json.bytes
         }
     }
 

@@ -8,10 +8,10 @@ extension EventLoop {
     /// "file": "App/main.swift", "line": 12}, …], "awaited_by": ["0x…"]}, …]}`.
     /// Tasks come oldest first; a task's stack is innermost first; `awaited_by` lists the tasks that await it, through
     /// gathers and shields too (those are not tasks, so the tasks awaiting them stand in).
-    func snapshotJSON() -> String {
+    func snapshotJSON() -> [UInt8] {
         let index = AwaiterIndex(loop: self)
-        var json = "{\"tid\": \(nativeThread.load(ordering: .relaxed)), \"tasks\": ["
-        json.reserveCapacity(128 * liveTaskCount + 64)
+        var json = JSONText(capacity: 256 * liveTaskCount + 64)
+        json.raw("{\"tid\": \(nativeThread.load(ordering: .relaxed)), \"tasks\": [")
         var tasks: [AnyTask] = []
         tasks.reserveCapacity(liveTaskCount)
         var node = liveTasks
@@ -21,30 +21,34 @@ extension EventLoop {
         }
         var first = true
         for task in tasks.reversed() {   // oldest first
-            if !first { json += ", " }
+            if !first { json.raw(", ") }
             first = false
-            json += "{\"id\": \"" + task.hexID + "\", \"name\": "
-            JSONText.appendString(task.name, to: &json)
-            json += ", \"stack\": ["
+            json.raw("{\"id\": \"")
+            json.raw(task.hexID)
+            json.raw("\", \"name\": ")
+            json.string(task.name)
+            json.raw(", \"stack\": [")
             let stack = (task.waitEntry.map { [$0] } ?? []) + [task.bodyEntry]
             for (position, entry) in stack.enumerated() {
-                if position > 0 { json += ", " }
-                json += "{\"function\": "
-                JSONText.appendString(entry.function, to: &json)
+                json.raw(position > 0 ? ", {\"function\": " : "{\"function\": ")
+                json.string(entry.function)
                 if let file = entry.file, let line = entry.line {
-                    json += ", \"file\": "
-                    JSONText.appendString(file, to: &json)
-                    json += ", \"line\": \(line)"
+                    json.raw(", \"file\": ")
+                    json.string(file)
+                    json.raw(", \"line\": \(line)")
                 }
-                json += "}"
+                json.raw("}")
             }
-            json += "], \"awaited_by\": ["
+            json.raw("], \"awaited_by\": [")
             for (position, awaiter) in awaitingTasks(of: task, index: index).enumerated() {
-                json += (position > 0 ? ", \"" : "\"") + awaiter.hexID + "\""
+                json.raw(position > 0 ? ", \"" : "\"")
+                json.raw(awaiter.hexID)
+                json.raw("\"")
             }
-            json += "]}"
+            json.raw("]}")
         }
-        return json + "]}"
+        json.raw("]}")
+        return json.bytes
     }
 
     /// The tasks that await `future`, directly or through futures that are not tasks (a gather,
@@ -80,24 +84,41 @@ extension AnyFuture {
     var hexID: String { "0x" + String(UInt(bitPattern: ObjectIdentifier(self)), radix: 16) }
 }
 
-/// Writing JSON by hand (the core library does not use Foundation).
-enum JSONText {
+/// Writing JSON by hand, as UTF-8 bytes (the core library does not use Foundation).
+struct JSONText {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    /// Appends text that needs no escaping (keys, punctuation, numbers, hex ids).
+    mutating func raw(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends bytes that are JSON already.
+    mutating func append(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+
     /// Appends `text` as a JSON string literal, escaped.
-    static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(byte)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: Array("\\u00".utf8))
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0xf)])
+                default:
+                    bytes.append(byte)   // UTF-8 passes through
+                }
             }
         }
-        json += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -123,7 +123,10 @@ final class LoopWatchdog: @unchecked Sendable {
 
     func watch(_ loop: EventLoop, threshold: Double) {
         Self.active.store(true, ordering: .releasing)
-        if loop.isOnLoopThread { casyncio_unblock_stack_signal() }
+        // The loop's thread must let the capture signal in (Dispatch's threads block signals).
+        if loop.isOnLoopThread { casyncio_unblock_stack_signal() } else if loop.isRunning() {
+            loop.runOnLoopThread { casyncio_unblock_stack_signal() }
+        }
         condition.locked {
             if let index = entries.firstIndex(where: { $0.id == ObjectIdentifier(loop) }) {
                 entries[index].threshold = threshold

@@ -62,7 +62,7 @@ public enum TaskTable {
 
     /// A field as Python's `csv.writer` writes it (QUOTE_MINIMAL).
     static func csvQuoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacing("\"", with: "\"\"") + "\""
     }
 

@@ -84,11 +84,19 @@ static void *(*stack_hook)(void);
 
 void casyncio_set_stack_hook(void *(*hook)(void)) { stack_hook = hook; }
 
+// 0: no capture wanted; 1: armed (a signal is on its way); 2: the handler is recording. A
+// handler that comes after the capture gave up finds 0 and does nothing (no stale stack, no
+// retained task left behind).
+static int stack_armed;
+
 static void stack_handler(int sig) {
     (void)sig;
+    int expected = 1;
+    if (!__atomic_compare_exchange_n(&stack_armed, &expected, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return;
     int saved = errno;
     stack_task = stack_hook ? stack_hook() : NULL;
-    stack_count = backtrace(stack_frames, 128);
+    int count = backtrace(stack_frames, 128);
+    __atomic_store_n(&stack_count, count, __ATOMIC_RELEASE);
     errno = saved;
 }
 
@@ -111,11 +119,19 @@ void casyncio_unblock_stack_signal(void) {
 }
 
 int casyncio_capture_stack(uint64_t thread, void **frames, int max, void **task, int timeout_ms) {
-    stack_count = -1;
-    if (pthread_kill((pthread_t)thread, SIGRTMIN + 4) != 0) return -1;
-    for (int waited = 0; waited < timeout_ms * 10 && stack_count < 0; waited++) usleep(100);
-    int count = stack_count;
-    if (count < 0) return -1;
+    __atomic_store_n(&stack_count, -1, __ATOMIC_RELEASE);
+    __atomic_store_n(&stack_armed, 1, __ATOMIC_RELEASE);
+    if (pthread_kill((pthread_t)thread, SIGRTMIN + 4) != 0) {
+        __atomic_store_n(&stack_armed, 0, __ATOMIC_RELEASE);
+        return -1;
+    }
+    for (int waited = 0; waited < timeout_ms * 10 && __atomic_load_n(&stack_count, __ATOMIC_ACQUIRE) < 0; waited++) usleep(100);
+    int expected = 1;
+    if (__atomic_compare_exchange_n(&stack_armed, &expected, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return -1;   // gave up first
+    // The handler claimed the capture: let it finish.
+    while (__atomic_load_n(&stack_count, __ATOMIC_ACQUIRE) < 0) usleep(100);
+    __atomic_store_n(&stack_armed, 0, __ATOMIC_RELEASE);
+    int count = __atomic_load_n(&stack_count, __ATOMIC_ACQUIRE);
     if (count > max) count = max;
     memcpy(frames, stack_frames, (size_t)count * sizeof(void *));
     *task = stack_task;

@@ -126,13 +126,14 @@ final class InspectorServer: @unchecked Sendable {
     func add(_ loop: EventLoop, allowCancel: Bool) throws -> String {
         try condition.locked {
             if allowCancel { self.allowCancel = true }
-            if !watched.contains(where: { $0.id == ObjectIdentifier(loop) }) {
+            watched.removeAll { $0.loop == nil }
+            if !watched.contains(where: { $0.loop === loop }) {
                 watched.append(Watched(loop: loop, id: ObjectIdentifier(loop), lastProgress: Self.now()))
             }
             if let path { return path }
             let made = try listen()
-            path = made
             listener = try openListener(made)
+            path = made
             let fd = listener
             guard startDetachedThread({ InspectorServer.shared.serve(listener: fd) }) else {
                 Glibc.close(fd)
@@ -146,7 +147,7 @@ final class InspectorServer: @unchecked Sendable {
     }
 
     func remove(_ loop: EventLoop) {
-        condition.locked { watched.removeAll { $0.id == ObjectIdentifier(loop) || $0.loop == nil } }
+        condition.locked { watched.removeAll { $0.loop === loop || $0.loop == nil } }
     }
 
     private func removeSocketFile() {
@@ -166,10 +167,15 @@ final class InspectorServer: @unchecked Sendable {
     }
 
     private func openListener(_ path: String) throws -> Int32 {
+        let address = SocketAddress.unix(path: path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw OSError(code: errno) }
         unlink(path)   // left by an earlier process with this pid
-        let bound = try SocketAddress.unix(path: path).withSockaddr(for: "bind") { bind(fd, $0, $1) }
+        let bound: Int32
+        do { bound = try address.withSockaddr(for: "bind") { bind(fd, $0, $1) } } catch {
+            Glibc.close(fd)
+            throw error
+        }
         guard bound == 0, chmod(path, 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
             let error = OSError(code: errno, filename: path)
             Glibc.close(fd)
@@ -236,7 +242,7 @@ final class InspectorServer: @unchecked Sendable {
     private func deliver(_ json: [UInt8], from loop: EventLoop) {
         let now = Self.now()
         condition.locked {
-            if let index = watched.firstIndex(where: { $0.id == ObjectIdentifier(loop) }) {
+            if let index = watched.firstIndex(where: { $0.loop === loop }) {
                 watched[index].snapshot = json
                 watched[index].snapshotTime = now
                 watched[index].snapshotsTaken += 1
@@ -323,9 +329,12 @@ final class InspectorServer: @unchecked Sendable {
             _ = condition.wait(timeout: 0.5) { cancelFound || cancelAnswers >= loops.count }
             return (cancelFound, cancelAnswers)
         }
-        if found { return "{\"cancelled\": \"\(id)\"}" }
-        if answers < loops.count { return "{\"error\": \"no answer: a loop is blocked; \(id) was not cancelled\"}" }
-        return "{\"error\": \"no pending task \(id)\"}"
+        var quoted = JSONText(capacity: id.utf8.count + 2)
+        quoted.string(id)
+        let text = String(decoding: quoted.bytes, as: UTF8.self)
+        if found { return "{\"cancelled\": \(text)}" }
+        if answers < loops.count { return "{\"error\": \"no answer: a loop is blocked; not cancelled\", \"task\": \(text)}" }
+        return "{\"error\": \"no pending task " + String(text.dropFirst().dropLast()) + "\"}"
     }
 
     private func cancelAnswered(_ found: Bool, round: Int) {

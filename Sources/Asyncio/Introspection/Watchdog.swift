@@ -128,7 +128,8 @@ final class LoopWatchdog: @unchecked Sendable {
             loop.runOnLoopThread { casyncio_unblock_stack_signal() }
         }
         condition.locked {
-            if let index = entries.firstIndex(where: { $0.id == ObjectIdentifier(loop) }) {
+            entries.removeAll { $0.loop == nil }
+            if let index = entries.firstIndex(where: { $0.loop === loop }) {
                 entries[index].threshold = threshold
             } else {
                 entries.append(Entry(loop: loop, id: ObjectIdentifier(loop), threshold: threshold,
@@ -148,7 +149,19 @@ final class LoopWatchdog: @unchecked Sendable {
     }
 
     func unwatch(_ loop: EventLoop) {
-        condition.locked { entries.removeAll { $0.id == ObjectIdentifier(loop) || $0.loop == nil } }
+        let dropped = condition.locked { () -> [Stall?] in
+            let gone = entries.filter { $0.loop === loop || $0.loop == nil }.map(\.stall)
+            entries.removeAll { $0.loop === loop || $0.loop == nil }
+            return gone
+        }
+        dropped.forEach(Self.release)
+    }
+
+    /// Lets go of the task a discarded stall retained (any thread: a release only).
+    private static func release(_ stall: Stall?) {
+        if let stall, let pointer = UnsafeMutableRawPointer(bitPattern: stall.task) {
+            Unmanaged<AnyTask>.fromOpaque(pointer).release()
+        }
     }
 
     private func run() {
@@ -176,7 +189,11 @@ final class LoopWatchdog: @unchecked Sendable {
                     if let stall = entries[index].stall {
                         let duration = now - entries[index].lastProgress
                         let threshold = entries[index].threshold
-                        loop.runOnLoopThread { [unowned loop] in loop.reportStall(stall, duration: duration, threshold: threshold) }
+                        if loop.isRunning() && !loop.isClosed() {
+                            loop.runOnLoopThread { [unowned loop] in loop.reportStall(stall, duration: duration, threshold: threshold) }
+                        } else {
+                            Self.release(stall)   // stopped or closed: nobody runs a report now
+                        }
                     }
                     entries[index].stall = nil
                     entries[index].iterations = count
@@ -194,9 +211,13 @@ final class LoopWatchdog: @unchecked Sendable {
         }
         for (index, loop) in toCapture {
             let stall = capture(loop)
-            condition.locked {
-                if index < entries.count, entries[index].id == ObjectIdentifier(loop) { entries[index].stall = stall }
+            let kept = condition.locked { () -> Bool in
+                guard let current = entries.firstIndex(where: { $0.loop === loop }) else { return false }
+                _ = index
+                entries[current].stall = stall
+                return true
             }
+            if !kept { Self.release(stall) }
         }
     }
 

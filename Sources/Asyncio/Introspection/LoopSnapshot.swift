@@ -12,15 +12,8 @@ extension EventLoop {
         let index = AwaiterIndex(loop: self)
         var json = JSONText(capacity: 256 * liveTaskCount + 64)
         json.raw("{\"tid\": \(nativeThread.load(ordering: .relaxed)), \"tasks\": [")
-        var tasks: [AnyTask] = []
-        tasks.reserveCapacity(liveTaskCount)
-        var node = liveTasks
-        while let task = node {
-            if !task.done() { tasks.append(task) }
-            node = task.nextLive
-        }
         var first = true
-        for task in tasks.reversed() {   // oldest first
+        for task in allTasks().reversed() {   // oldest first
             if !first { json.raw(", ") }
             first = false
             json.raw("{\"id\": \"")

@@ -59,7 +59,7 @@ let package = Package(
         // The HTTP parser under libFuzzer (Scripts/fuzz-http-parser.sh) and its differential check.
         .executableTarget(name: "HTTPParserFuzz", dependencies: ["AsyncioHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(name: "SignalCheck", dependencies: ["Asyncio"]),
-        .executableTarget(name: "InspectTarget", dependencies: ["Asyncio"]),
+        .executableTarget(name: "InspectTarget", dependencies: ["Asyncio", "AsyncioHTTP"]),
         .executableTarget(name: "GreenletOverflowCheck", dependencies: ["AsyncioGreenlets"]),
         .testTarget(
             name: "AsyncioTests",

@@ -44,6 +44,32 @@ public enum Inspector {
         return String(decoding: answer, as: UTF8.self)
     }
 
+    /// What the live page shows, from what the inspector has now (it does not wait for the
+    /// loops): `{"pid": …, "cancel": false, "descriptors": 14, "loops": [{"running": true,
+    /// "blocked_for": null, "lag_pending": null, "lag": [[12.0, 0.0004], …], "snapshot_age": 0.4,
+    /// "snapshot": {…}}]}`. `descriptors` counts the process's open descriptors; `lag` holds
+    /// (seconds ago, seconds late) pairs of the last five minutes: how long each snapshot
+    /// request waited for its loop to run it (one a second while the inspector runs);
+    /// `lag_pending` is how long the current one has waited so far. A loop that has made no
+    /// progress for over a quarter of a second has `blocked_for` set. The snapshots are those
+    /// `asyncio-tools ps` reads, with each task's `state` and `age`, the loop's ready-queue
+    /// depth, its registered descriptors, and its watchdog reports. Empty of loops until a loop
+    /// starts the inspector.
+    public static func status() -> String {
+        String(decoding: InspectorServer.shared.statusReply(fresh: false), as: UTF8.self)
+    }
+
+    /// How many descriptors the process has open (the entries of `/proc/self/fd`).
+    static func openDescriptorCount() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+        }
+        return count - 1   // the directory's own descriptor
+    }
+
     /// True when the environment asks for the inspector (`ASYNCIO_INSPECT`), read once.
     static let fromEnvironment: (on: Bool, allowCancel: Bool) = {
         guard let value = getenv("ASYNCIO_INSPECT").map({ String(cString: $0) }), !value.isEmpty, value != "0" else {
@@ -111,7 +137,15 @@ final class InspectorServer: @unchecked Sendable {
         var snapshot: [UInt8]?
         var snapshotTime: Double = 0
         var snapshotsTaken = 0
+        /// When the snapshot request the loop has not run yet was posted (one at a time, so a
+        /// blocked loop does not pile them up).
+        var pendingSince: Double?
+        /// (when, seconds late) of the answered requests of the last `lagWindow` seconds.
+        var lag: [(at: Double, seconds: Double)] = []
     }
+
+    /// How far back the lag history goes, in seconds.
+    static let lagWindow = 300.0
 
     private let condition = ThreadCondition()
     private var watched: [Watched] = []
@@ -124,7 +158,8 @@ final class InspectorServer: @unchecked Sendable {
 
     /// Registers `loop`; starts the socket and its thread the first time.
     func add(_ loop: EventLoop, allowCancel: Bool) throws -> String {
-        try condition.locked {
+        loop.recordsTaskAges.store(true, ordering: .relaxed)
+        return try condition.locked {
             if allowCancel { self.allowCancel = true }
             watched.removeAll { $0.loop == nil }
             if !watched.contains(where: { $0.loop === loop }) {
@@ -220,6 +255,7 @@ final class InspectorServer: @unchecked Sendable {
             for index in watched.indices {
                 guard let loop = watched[index].loop else { continue }
                 let count = loop.iterations.load(ordering: .relaxed)
+                if !loop.isRunning() { watched[index].pendingSince = nil }   // asked again once it runs
                 if count != watched[index].iterations || loop.sleepingInPoll.load(ordering: .relaxed) || !loop.isRunning() {
                     watched[index].iterations = count
                     watched[index].lastProgress = now
@@ -228,10 +264,18 @@ final class InspectorServer: @unchecked Sendable {
         }
     }
 
-    /// Asks every running loop for a snapshot; each answers when it next runs a callback.
+    /// Asks every running loop for a snapshot; each answers when it next runs a callback. A
+    /// loop that has not answered the last request is not asked again.
     private func requestSnapshots() {
-        let loops = condition.locked { watched.compactMap(\.loop) }
-        for loop in loops where loop.isRunning() {
+        let now = Self.now()
+        let loops = condition.locked {
+            watched.indices.compactMap { index -> EventLoop? in
+                guard watched[index].pendingSince == nil, let loop = watched[index].loop, loop.isRunning() else { return nil }
+                watched[index].pendingSince = now
+                return loop
+            }
+        }
+        for loop in loops {
             loop.runOnLoopThread { [unowned loop] in
                 let json = loop.snapshotJSON()
                 InspectorServer.shared.deliver(json, from: loop)
@@ -246,6 +290,11 @@ final class InspectorServer: @unchecked Sendable {
                 watched[index].snapshot = json
                 watched[index].snapshotTime = now
                 watched[index].snapshotsTaken += 1
+                if let asked = watched[index].pendingSince {
+                    watched[index].lag.append((now, now - asked))
+                    watched[index].lag.removeAll { $0.at < now - Self.lagWindow }
+                }
+                watched[index].pendingSince = nil
             }
             condition.broadcast()
         }
@@ -265,7 +314,7 @@ final class InspectorServer: @unchecked Sendable {
         let reply: String
         switch command.first {
         case "snapshot":
-            try? Inspector.writeAll(client, snapshotReply())
+            try? Inspector.writeAll(client, statusReply(fresh: true))
             return
         case "cancel" where command.count == 2: reply = cancelReply(command[1])
         default: reply = "{\"error\": \"unknown command; the inspector knows: snapshot, cancel TASK\"}"
@@ -273,30 +322,41 @@ final class InspectorServer: @unchecked Sendable {
         try? Inspector.writeAll(client, Array((reply + "\n").utf8))
     }
 
-    /// A fresh snapshot of every loop that answers within half a second; the last one of a loop
-    /// that does not (it is blocked), with how long it has been.
-    private func snapshotReply() -> [UInt8] {
+    /// With `fresh`, a new snapshot of every loop that answers within half a second, and the
+    /// last one of a loop that does not (it is blocked), with how long it has been. Without, the
+    /// last snapshots at once (taken each second), a loop counted as blocked when it has made
+    /// no progress for a quarter of a second (`Inspector.status()`).
+    func statusReply(fresh: Bool) -> [UInt8] {
         let before = condition.locked { watched.map(\.snapshotsTaken) }
-        requestSnapshots()
-        let deadline = Self.now() + 0.5
-        condition.locked {
-            _ = condition.wait(timeout: deadline - Self.now()) {
-                zip(watched, before).allSatisfy { loop, count in
-                    loop.snapshotsTaken > count || !(loop.loop?.isRunning() ?? false)
+        if fresh {
+            requestSnapshots()
+            let deadline = Self.now() + 0.5
+            condition.locked {
+                _ = condition.wait(timeout: deadline - Self.now()) {
+                    zip(watched, before).allSatisfy { loop, count in
+                        loop.snapshotsTaken > count || !(loop.loop?.isRunning() ?? false)
+                    }
                 }
             }
         }
         sample()
         let now = Self.now()
+        let descriptors = Inspector.openDescriptorCount()
         return condition.locked {
-            var json = JSONText(capacity: watched.reduce(256) { $0 + ($1.snapshot?.count ?? 0) + 128 })
-            json.raw("{\"pid\": \(getpid()), \"cancel\": \(allowCancel), \"loops\": [")
+            var json = JSONText(capacity: watched.reduce(256) { $0 + ($1.snapshot?.count ?? 0) + 40 * $1.lag.count + 128 })
+            json.raw("{\"pid\": \(getpid()), \"cancel\": \(allowCancel), \"descriptors\": \(descriptors), \"loops\": [")
             for (position, loop) in watched.enumerated() {
-                let fresh = position < before.count && loop.snapshotsTaken > before[position]
+                let answered = position < before.count && loop.snapshotsTaken > before[position]
                 let running = loop.loop?.isRunning() ?? false
-                let blocked = running && !fresh ? now - loop.lastProgress : nil
+                let stalled = fresh ? !answered : now - loop.lastProgress > 0.25
+                let blocked = running && stalled ? now - loop.lastProgress : nil
                 if position > 0 { json.raw(", ") }
                 json.raw("{\"running\": \(running), \"blocked_for\": " + (blocked.map { "\($0)" } ?? "null"))
+                json.raw(", \"lag_pending\": " + (loop.pendingSince.map { "\(now - $0)" } ?? "null") + ", \"lag\": [")
+                for (index, sample) in loop.lag.enumerated() {
+                    json.raw(index > 0 ? ", [\(now - sample.at), \(sample.seconds)]" : "[\(now - sample.at), \(sample.seconds)]")
+                }
+                json.raw("]")
                 json.raw(", \"snapshot_age\": " + (loop.snapshot == nil ? "null" : "\(now - loop.snapshotTime)"))
                 json.raw(", \"snapshot\": ")
                 if let snapshot = loop.snapshot { json.append(bytes: snapshot) } else { json.raw("null") }

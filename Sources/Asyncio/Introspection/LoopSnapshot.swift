@@ -7,11 +7,21 @@ extension EventLoop {
     /// `{"tid": 41, "tasks": [{"id": "0x…", "name": "Task-1", "stack": [{"function": "asyncio.sleep()",
     /// "file": "App/main.swift", "line": 12}, …], "awaited_by": ["0x…"]}, …]}`.
     /// Tasks come oldest first; a task's stack is innermost first; `awaited_by` lists the tasks that await it, through
-    /// gathers and shields too (those are not tasks, so the tasks awaiting them stand in).
+    /// gathers and shields too (those are not tasks, so the tasks awaiting them stand in). Each
+    /// task also has its `state` (`waiting`, `ready`, `cancelling`) and `age` in seconds (null for
+    /// a task made before the loop was inspected); the loop adds its `ready` queue depth, the
+    /// descriptors `registered` with its selector, and its `watchdog` reports, newest last.
     func snapshotJSON() -> [UInt8] {
         let index = AwaiterIndex(loop: self)
+        let now = clock.now()
         var json = JSONText(capacity: 256 * liveTaskCount + 64)
-        json.raw("{\"tid\": \(nativeThread.load(ordering: .relaxed)), \"tasks\": [")
+        json.raw("{\"tid\": \(nativeThread.load(ordering: .relaxed)), \"ready\": \(ready.count)")
+        json.raw(", \"registered\": \(selector.count), \"watchdog\": [")
+        for (position, report) in stallReports.enumerated() {
+            if position > 0 { json.raw(", ") }
+            report.writeJSON(to: &json)
+        }
+        json.raw("], \"tasks\": [")
         var first = true
         for task in allTasks().reversed() {   // oldest first
             if !first { json.raw(", ") }
@@ -20,6 +30,8 @@ extension EventLoop {
             json.raw(task.hexID)
             json.raw("\", \"name\": ")
             json.string(task.name)
+            let state = task.cancelRequests > 0 ? "cancelling" : task.waitTarget != nil || task.parkedContinuation != nil ? "waiting" : "ready"
+            json.raw(", \"state\": \"\(state)\", \"age\": " + (task.createdAt.isNaN ? "null" : "\(max(0, now - task.createdAt))"))
             json.raw(", \"stack\": [")
             let stack = (task.waitEntry.map { [$0] } ?? []) + [task.bodyEntry]
             for (position, entry) in stack.enumerated() {
@@ -75,6 +87,29 @@ extension EventLoop {
 extension AnyFuture {
     /// The id the call graph and `ps` print: the object's address in hex, as CPython's `id()`.
     var hexID: String { "0x" + String(UInt(bitPattern: ObjectIdentifier(self)), radix: 16) }
+}
+
+extension WatchdogReport {
+    /// The report as the live page reads it: `{"duration": 0.31, "threshold": 0.1, "ongoing":
+    /// false, "task": "worker", "origin": "App/main.swift:12", "last_await": "…", "stack": […]}`.
+    func writeJSON(to json: inout JSONText) {
+        json.raw("{\"duration\": \(duration), \"threshold\": \(threshold), \"ongoing\": \(ongoing), \"task\": ")
+        if let task {
+            json.string(task.name)
+            json.raw(", \"origin\": ")
+            json.string("\(task.origin.file):\(task.origin.line)")
+            json.raw(", \"last_await\": ")
+            if let last = task.lastAwait { json.string(last) } else { json.raw("null") }
+        } else {
+            json.raw("null, \"origin\": null, \"last_await\": null")
+        }
+        json.raw(", \"stack\": [")
+        for (position, frame) in stack.enumerated() {
+            if position > 0 { json.raw(", ") }
+            json.string(frame)
+        }
+        json.raw("]}")
+    }
 }
 
 /// Writing JSON by hand, as UTF-8 bytes (the core library does not use Foundation).

@@ -70,6 +70,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// The kernel's id of the thread running the loop (0 before it first runs), for `ps`.
     let nativeThread = Atomic<Int32>(0)
     let closedFlag = Atomic<Bool>(false)
+    /// Set once the inspector shows the loop: tasks created after it record their creation time.
+    let recordsTaskAges = Atomic<Bool>(false)
 
     /// The loop's time source.
     public let clock: any EventLoopClock

@@ -32,6 +32,9 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var swiftTask: UnsafeMutableRawPointer?
     /// Where the task was created.
     let origin: TaskOrigin
+    /// The loop's time when the task was created, while the loop is inspected (else NaN), for
+    /// the live page's ages. Recorded only then, so a task costs no clock read otherwise.
+    let createdAt: Double
     // Intrusive list of the loop's live tasks (keeps them alive until done).
     var nextLive: AnyTask?
     unowned(unsafe) var previousLive: AnyTask?
@@ -39,6 +42,7 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     init(loop: EventLoop, name: String?, origin: TaskOrigin) {
         self.name = name ?? "Task-\(Self.nameCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
         self.origin = origin
+        createdAt = loop.recordsTaskAges.load(ordering: .relaxed) ? loop.clock.now() : .nan
         super.init(loop: loop)
     }
 

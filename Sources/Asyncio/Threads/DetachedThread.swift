@@ -9,7 +9,7 @@ private final class ThreadStart {
 
 /// Starts a detached thread running `body`. Returns false when the system refuses a thread
 /// (then `body` is released without running).
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+package func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     let context = Unmanaged.passRetained(ThreadStart(body)).toOpaque()
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)

@@ -2,11 +2,11 @@
 import Glibc
 
 /// A pthread mutex and condition variable. Whoever holds the lock owns the guarded state.
-final class ThreadCondition: @unchecked Sendable {
+package final class ThreadCondition: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -23,7 +23,7 @@ final class ThreadCondition: @unchecked Sendable {
     }
 
     /// Runs `body` holding the lock.
-    func locked<R>(_ body: () throws -> R) rethrows -> R {
+    package func locked<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
@@ -31,7 +31,7 @@ final class ThreadCondition: @unchecked Sendable {
 
     /// With the lock held: waits until `predicate` is true or `timeout` seconds pass.
     /// Returns the predicate's last value.
-    func wait(timeout: Double?, until predicate: () -> Bool) -> Bool {
+    package func wait(timeout: Double?, until predicate: () -> Bool) -> Bool {
         guard let timeout else {
             while !predicate() { pthread_cond_wait(condition, mutex) }
             return true
@@ -47,5 +47,5 @@ final class ThreadCondition: @unchecked Sendable {
     }
 
     /// Wakes every waiting thread (call with the lock held).
-    func broadcast() { pthread_cond_broadcast(condition) }
+    package func broadcast() { pthread_cond_broadcast(condition) }
 }

@@ -26,7 +26,7 @@ from figures import load, med, span
 figures = load(sys.argv[1])
 print("| work | swift ns/op (min-max) | uvloop ns/op | asyncio ns/op | vs uvloop | vs asyncio |")
 print("|---|---|---|---|---|---|")
-for bench in ["callsoon", "yield1", "yield1000", "future", "gather", "taskgroup", "queue", "lock", "waitfor", "timeout", "tothread", "threadsafe"]:
+for bench in ["callsoon", "yield1", "yield1000", "future", "spawn", "gather", "taskgroup", "queue", "lock", "waitfor", "timeout", "tothread", "threadsafe"]:
     s, u, a = med(figures, "swift", bench), med(figures, "uvloop", bench), med(figures, "asyncio", bench)
     print(f"| {bench} | {s*1e9:.0f} ({span(figures, 'swift', bench)}) | {u*1e9:.0f} | {a*1e9:.0f} | {u/s:.1f}x | {a/s:.1f}x |")
 PY

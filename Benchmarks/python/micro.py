@@ -49,6 +49,17 @@ def future():
     asyncio.run(main())
     return (time.perf_counter() - start) / n
 
+def spawn():
+    n = 200_000
+    async def child():
+        pass
+    async def main():
+        for _ in range(n):
+            await asyncio.create_task(child())
+    start = time.perf_counter()
+    asyncio.run(main())
+    return (time.perf_counter() - start) / n
+
 def gather():
     n = 100_000
     async def item(i):
@@ -152,7 +163,7 @@ def threadsafe():
     return elapsed / n
 
 BENCHMARKS = {"callsoon": call_soon, "yield1": yield1, "yield1000": yield1000, "future": future,
-              "gather": gather, "taskgroup": taskgroup, "queue": queue, "lock": lock,
+              "spawn": spawn, "gather": gather, "taskgroup": taskgroup, "queue": queue, "lock": lock,
               "waitfor": waitfor, "timeout": timeout, "tothread": tothread, "threadsafe": threadsafe}
 
 if __name__ == "__main__":

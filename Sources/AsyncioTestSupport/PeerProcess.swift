@@ -182,3 +182,17 @@ public func productExecutable(_ name: String) -> URL? {
     }
     return nil
 }
+
+/// Runs `program` (found on PATH, or a path) to its end and returns its standard output and exit
+/// status; its standard error goes to the test's.
+public func runToEnd(_ program: String, _ arguments: [String]) throws -> (output: String, status: Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [program] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+}

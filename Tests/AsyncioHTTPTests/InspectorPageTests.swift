@@ -16,7 +16,18 @@ import Testing
         let peer = try PeerProcess("ASYNCIO_INSPECT=1", [target.path, "page"], standardInput: true)
         let line = try peer.waitForLine(timeout: 20) { $0.hasPrefix("page ") }
         _ = try peer.waitForLine(timeout: 20) { $0.hasPrefix("ready ") }
-        return (peer, String(line.dropFirst(5)))
+        let url = String(line.dropFirst(5))
+        // The inspector takes its first snapshot as the page starts; wait until it is in.
+        for _ in 0..<100 {
+            if try curl(url + "status.json").contains("\"name\": \"control\"") { break }
+            usleep(50_000)
+        }
+        return (peer, url)
+    }
+
+    /// The body curl gets from `url` (empty when it gets none).
+    private func curl(_ url: String) throws -> String {
+        try runToEnd("curl", ["-s", "--max-time", "5", url]).output
     }
 
     private func quit(_ peer: PeerProcess) {
@@ -69,7 +80,7 @@ import Testing
         #expect(dom.contains(#/open descriptors/#))
     }
 
-    @Test(.enabled(if: onPath("chromium")), .timeLimit(.minutes(1)))
+    @Test(.enabled(if: onPath("chromium") && onPath("curl")), .timeLimit(.minutes(1)))
     func chromiumDumpsThePageWithTheChildsTaskTreeAtLoad() throws {
         let (peer, url) = try startTarget()
         defer { quit(peer) }
@@ -89,7 +100,7 @@ import Testing
         try expectPNG(picture)
     }
 
-    @Test(.enabled(if: onPath("chromium") && onPath("python3")), .timeLimit(.minutes(1)))
+    @Test(.enabled(if: onPath("chromium") && onPath("python3") && onPath("curl")), .timeLimit(.minutes(1)))
     func thePageUpdatesItselfAndShowsABlockedLoopAndItsStall() throws {
         let (peer, url) = try startTarget()
         defer { quit(peer) }
@@ -106,7 +117,7 @@ import Testing
             // 3: back, with the watchdog's report of the stall.
             "--until", "document.querySelector('tr.stall[data-task=\"control\"]') !== null && document.getElementById('blocked') === null",
         ])
-        defer { _ = driver.stop() }
+        defer { _ = driver.stop(grace: 15) }   // it closes Chromium and removes its profile, then exits
 
         let live = try dom(driver, 1)
         expectTree(live)
@@ -139,16 +150,14 @@ import Testing
 
     @Test(.enabled(if: onPath("curl")), .timeLimit(.minutes(1)))
     func curlGetsThePageItsStatusAndEventsOnlyWithTheToken() throws {
-        // The inspector's socket and thread stay for the process's life: start them first.
-        let warm = try EventLoop()
-        try warm.startInspector()
-        warm.stopInspector()
-        try warm.close()
-
+        try startTheInspectorsSocket()
         try withLeakChecks { loop, tracker in try loop.runUntilComplete {
             let page = try loop.startInspectorPage(interval: 0.2)
             tracker.track(page, "InspectorPage")
             let sleeper = try asyncio.createTask(name: "page-test-sleeper") { try await asyncio.sleep(3600) }
+            // A name that would break out of the page's script if it were not escaped.
+            let hostile = "q\"b\\s\u{1}\n</script><script>alert(1)</script>\u{0600}</script><!--"
+            let hostileTask = try asyncio.createTask(name: hostile) { try await asyncio.sleep(3600) }
             var shown = false
             for _ in 0..<100 where !shown {   // the inspector asks for a snapshot each second
                 try await asyncio.sleep(0.05)
@@ -161,6 +170,17 @@ import Testing
             #expect(html.contains("<title>asyncio inspector</title>"))
             #expect(html.contains("<script id=\"initial-status\" type=\"application/json\">{"))
             #expect(html.contains("page-test-sleeper"))
+            #expect(!html.contains("</script><script>alert") && !html.contains("<!--"), "a task's name broke into the page")
+            let open = "<script id=\"initial-status\" type=\"application/json\">"
+            let embedded = try #require(html.range(of: open).flatMap { start in html[start.upperBound...].range(of: "</script>").map { html[start.upperBound..<$0.lowerBound] } })
+            let initial = try #require(try JSONSerialization.jsonObject(with: Data(embedded.utf8)) as? [String: Any])
+            let names = (initial["loops"] as? [[String: Any]] ?? []).compactMap { ($0["snapshot"] as? [String: Any])?["tasks"] as? [[String: Any]] }
+                .joined().compactMap { $0["name"] as? String }
+            #expect(names.contains(hostile), "the hostile name did not come back whole: \(names)")
+
+            // HEAD of the events: the headers, and no stream left running.
+            let (headStatus, head) = try await runPeer("curl", ["-sSI", "--max-time", "3", page.url + "events"])
+            #expect(headStatus == 0 && head.lowercased().contains("content-type: text/event-stream"), "\(headStatus) \(head)")
 
             let (jsonStatus, json) = try await runPeer("curl", ["-sS", "--max-time", "5", page.url + "status.json"])
             #expect(jsonStatus == 0)
@@ -204,7 +224,47 @@ import Testing
             let (refused, _) = try await runPeer("curl", ["-s", "--max-time", "5", page.url + "status.json"])
             #expect(refused == 7, "curl should find nothing listening once the page stopped")
             sleeper.cancel()
+            hostileTask.cancel()
             loop.stopInspector()
+        } }
+    }
+
+    /// The inspector's socket and thread stay for the process's life: the leak checks start after them.
+    private func startTheInspectorsSocket() throws {
+        let warm = try EventLoop()
+        try warm.startInspector()
+        warm.stopInspector()
+        try warm.close()
+    }
+
+    @Test(.enabled(if: onPath("curl")), .timeLimit(.minutes(1)))
+    func stoppingOrDroppingThePageEndsTheStreamsItServes() throws {
+        try startTheInspectorsSocket()
+        try withLeakChecks { loop, tracker in try loop.runUntilComplete {
+            let page = try InspectorPage.start(interval: 0.2)
+            tracker.track(page, "InspectorPage")
+            let clients = try (0..<3).map { _ in
+                try asyncio.createTask { try await runPeer("curl", ["-sN", "--max-time", "15", page.url + "events"]) }
+            }
+            try await asyncio.sleep(0.7)   // real time: each client has had its first events
+            let stopping = loop.time()
+            page.stop()
+            #expect(loop.time() - stopping < 0.9, "stop() should end the streams at once, not wait out the server's grace")
+            for client in clients {
+                let (status, events) = try await client.value
+                #expect(status == 0, "curl's stream should end cleanly with the page, not at its time limit (28) or cut (18): \(status)")
+                #expect(events.contains("data: {\"pid\""), "no event reached the client: \(events.prefix(200))")
+            }
+
+            // Dropped without stop(): its deinit stops it.
+            var port = 0
+            do {
+                let dropped = try InspectorPage.start()
+                tracker.track(dropped, "dropped InspectorPage")
+                port = dropped.port
+            }
+            let (refused, _) = try await runPeer("curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)/"])
+            #expect(refused == 7, "a dropped page should listen no more")
         } }
     }
 

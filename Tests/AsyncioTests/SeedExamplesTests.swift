@@ -12,15 +12,7 @@ import Testing
 
     /// Runs a program and returns its standard output.
     static func output(of executable: String, _ arguments: [String]) throws -> (String, Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        try runToEnd(executable, arguments)
     }
 
     /// The Python that runs the reference: the peers' virtual environment (with requests, aiohttp

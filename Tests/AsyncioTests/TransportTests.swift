@@ -36,15 +36,7 @@ final class CollectingClient: ConnectionProtocol {
 
 /// Runs a Python program and returns its standard output (a real peer).
 func runPython(_ source: String, arguments: [String] = []) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", source] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try runToEnd("python3", ["-c", source] + arguments).output
 }
 
 @Suite struct TransportTests {

@@ -13,11 +13,17 @@ func blockTheThreadInWatchdogTest(_ seconds: Double) {
 }
 
 @Suite(.serialized) struct WatchdogTests {
-    @Test(.timeLimit(.minutes(1))) func aTaskThatBlocksTheLoopIsNamedWithTheBlockingFrame() throws {
+    /// A new loop with the watchdog on, and the log lines it writes.
+    private func watchedLoop(threshold: Double) throws -> (EventLoop, EventLog) {
         let loop = try EventLoop()
         let sink = EventLog()
         loop.logger = Logger(label: "test") { _ in CapturingLogHandler(sink: sink) }
-        loop.watchdog(threshold: 0.1)
+        loop.watchdog(threshold: threshold)
+        return (loop, sink)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aTaskThatBlocksTheLoopIsNamedWithTheBlockingFrame() throws {
+        let (loop, sink) = try watchedLoop(threshold: 0.1)
         defer { loop.stopWatchdog() }
         try loop.runUntilComplete {
             let culprit = try asyncio.createTask(name: "culprit") {
@@ -41,11 +47,28 @@ func blockTheThreadInWatchdogTest(_ seconds: Double) {
         #expect(entry.contains("by task 'culprit' created at File \"AsyncioTests/WatchdogTests.swift\""))
     }
 
+    @Test(.timeLimit(.minutes(1))) func aStallOverFiveSecondsIsLoggedWhileItLastsAndKeptWithItsTask() throws {
+        let (loop, sink) = try watchedLoop(threshold: 0.1)
+        defer { loop.stopWatchdog() }
+        try loop.runUntilComplete {
+            let culprit = try asyncio.createTask(name: "long-culprit") { blockTheThreadInWatchdogTest(5.4) }
+            try await culprit.wait()
+            for _ in 0..<100 where loop.watchdogReports.isEmpty { try await asyncio.sleep(0.01) }
+        }
+        try loop.close()
+        // One log line, written while the loop was still blocked (no task name then) ...
+        #expect(sink.entries.count == 1, "\(sink.entries)")
+        #expect(sink.entries.first?.contains("has been blocked for 5.") == true && sink.entries.first?.contains("and still is") == true, "\(sink.entries)")
+        // ... and the final report kept, with its task and whole duration (the live page shows it).
+        let report = try #require(loop.watchdogReports.last)
+        #expect(loop.watchdogReports.count == 1)
+        #expect(!report.ongoing)
+        #expect(report.task?.name == "long-culprit")
+        #expect(report.duration >= 5.3 && report.duration < 7, "\(report.duration)")
+    }
+
     @Test(.timeLimit(.minutes(1))) func aLoopBusyWithShortCallbacksIsNotReported() throws {
-        let loop = try EventLoop()
-        let sink = EventLog()
-        loop.logger = Logger(label: "test") { _ in CapturingLogHandler(sink: sink) }
-        loop.watchdog(threshold: 0.25)
+        let (loop, sink) = try watchedLoop(threshold: 0.25)
         defer { loop.stopWatchdog() }
         try loop.runUntilComplete {
             let start = loop.time()

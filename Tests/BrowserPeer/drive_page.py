@@ -12,9 +12,12 @@ screenshot (PNG) is taken after the last condition.
 """
 import argparse
 import base64
+import ctypes
 import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +37,8 @@ class Browser:
             read_end, write_end = os.dup(to_browser_read), os.dup(from_browser_write)
             os.dup2(read_end, 3)
             os.dup2(write_end, 4)
+            # Chromium ends with this driver, however the driver ends (PR_SET_PDEATHSIG).
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
         self.process = subprocess.Popen(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -61,6 +66,9 @@ class Browser:
                     if "error" in reply:
                         raise RuntimeError(f"{method}: {reply['error']}")
                     return reply["result"]
+            ready, _, _ = select.select([self.from_browser], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
             chunk = os.read(self.from_browser, 1 << 16)
             if not chunk:
                 raise RuntimeError("chromium closed its pipe")

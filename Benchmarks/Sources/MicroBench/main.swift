@@ -63,6 +63,16 @@ func futureRoundTrip() throws -> Double {
     return (now() - start) / Double(n)
 }
 
+/// create_task + await, one task at a time, 200k times.
+func spawnSequential() throws -> Double {
+    let n = 200_000
+    let start = now()
+    try asyncio.run {
+        for _ in 0..<n { try await asyncio.createTask { () }.value }
+    }
+    return (now() - start) / Double(n)
+}
+
 /// gather of 100k closures that return at once, per item.
 func gatherMany() throws -> Double {
     let n = 100_000
@@ -188,6 +198,7 @@ let benchmarks: [(String, () throws -> Double)] = [
     ("yield1", yieldOne),
     ("yield1000", yieldThousand),
     ("future", futureRoundTrip),
+    ("spawn", spawnSequential),
     ("gather", gatherMany),
     ("taskgroup", taskGroupTen),
     ("queue", queuePingPong),

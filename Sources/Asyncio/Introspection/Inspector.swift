@@ -144,8 +144,9 @@ final class InspectorServer: @unchecked Sendable {
         var lag: [(at: Double, seconds: Double)] = []
     }
 
-    /// How far back the lag history goes, in seconds.
+    /// How far back the lag history goes, in seconds, and how many samples it keeps at most.
     static let lagWindow = 300.0
+    static let lagSamples = 600
 
     private let condition = ThreadCondition()
     private var watched: [Watched] = []
@@ -293,6 +294,8 @@ final class InspectorServer: @unchecked Sendable {
                 if let asked = watched[index].pendingSince {
                     watched[index].lag.append((now, now - asked))
                     watched[index].lag.removeAll { $0.at < now - Self.lagWindow }
+                    // `ps` asks too: however often, the history stays small.
+                    if watched[index].lag.count > Self.lagSamples { watched[index].lag.removeFirst(watched[index].lag.count - Self.lagSamples) }
                 }
                 watched[index].pendingSince = nil
             }
@@ -353,7 +356,7 @@ final class InspectorServer: @unchecked Sendable {
                 if position > 0 { json.raw(", ") }
                 json.raw("{\"running\": \(running), \"blocked_for\": " + (blocked.map { "\($0)" } ?? "null"))
                 json.raw(", \"lag_pending\": " + (loop.pendingSince.map { "\(now - $0)" } ?? "null") + ", \"lag\": [")
-                for (index, sample) in loop.lag.enumerated() {
+                for (index, sample) in loop.lag.filter({ now - $0.at <= Self.lagWindow }).enumerated() {   // none kept past the window
                     json.raw(index > 0 ? ", [\(now - sample.at), \(sample.seconds)]" : "[\(now - sample.at), \(sample.seconds)]")
                 }
                 json.raw("]")

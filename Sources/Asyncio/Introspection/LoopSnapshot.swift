@@ -30,7 +30,7 @@ extension EventLoop {
             json.raw(task.hexID)
             json.raw("\", \"name\": ")
             json.string(task.name)
-            let state = task.cancelRequests > 0 ? "cancelling" : task.waitTarget != nil || task.parkedContinuation != nil ? "waiting" : "ready"
+            let state = task.cancelRequests > 0 ? "cancelling" : task.parkedContinuation != nil ? "waiting" : "ready"
             json.raw(", \"state\": \"\(state)\", \"age\": " + (task.createdAt.isNaN ? "null" : "\(max(0, now - task.createdAt))"))
             json.raw(", \"stack\": [")
             let stack = (task.waitEntry.map { [$0] } ?? []) + [task.bodyEntry]
@@ -127,7 +127,8 @@ struct JSONText {
     /// Appends bytes that are JSON already.
     mutating func append(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
 
-    /// Appends `text` as a JSON string literal, escaped.
+    /// Appends `text` as a JSON string literal, escaped; `<` is written `\u003c` too, so the JSON
+    /// can sit in an HTML script element (the live page embeds it) with no `</script>` in it.
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
@@ -137,7 +138,7 @@ struct JSONText {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                     bytes.append(UInt8(ascii: "\\"))
                     bytes.append(byte)
-                case 0..<0x20:
+                case 0..<0x20, UInt8(ascii: "<"):
                     let hex = Array("0123456789abcdef".utf8)
                     bytes.append(contentsOf: Array("\\u00".utf8))
                     bytes.append(hex[Int(byte >> 4)])

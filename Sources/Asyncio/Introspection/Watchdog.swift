@@ -10,7 +10,8 @@ extension EventLoop {
     /// that moment; when the loop comes back, one warning per stall goes to `logger` with the
     /// final duration, the task that blocked it (name, creation site, what it last awaited) and
     /// the stack, symbolicated off the loop. A stall of more than 5 s is reported while it lasts
-    /// (then without the task's name, which only the loop's thread may read).
+    /// (then without the task's name, which only the loop's thread may read); its final report
+    /// is then kept in `watchdogReports` and not logged again.
     ///
     /// On in debug mode (threshold `slowCallbackDuration`) for loops on the real clock. The
     /// capture interrupts the blocking system call once, as any signal does: a `nanosleep` or
@@ -29,16 +30,16 @@ extension EventLoop {
     /// Logs a stall the watchdog saw end, naming its task (on the loop's thread).
     func reportStall(_ stall: LoopWatchdog.Stall, duration: Double, threshold: Double) {
         let culprit = UnsafeMutableRawPointer(bitPattern: stall.task).map { Unmanaged<AnyTask>.fromOpaque($0).takeRetainedValue() }
-        if stall.reportedWhileOngoing { return }   // one report per stall
         let report = WatchdogReport(duration: duration, threshold: threshold, ongoing: false,
                                     task: culprit.map { WatchdogReport.TaskInfo($0) }, stack: stall.frames)
-        record(report)
+        // One log line per stall: a long one was logged while it lasted; its final report is kept.
+        record(report, log: !stall.reportedWhileOngoing)
     }
 
-    func record(_ report: WatchdogReport) {
+    func record(_ report: WatchdogReport, log: Bool = true) {
         stallReports.append(report)
         if stallReports.count > 32 { stallReports.removeFirst() }
-        logger.warning("\(report)")
+        if log { logger.warning("\(report)") }
     }
 }
 

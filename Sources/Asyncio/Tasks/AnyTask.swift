@@ -32,8 +32,9 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var swiftTask: UnsafeMutableRawPointer?
     /// Where the task was created.
     let origin: TaskOrigin
-    /// The loop's time when the task was created, while the loop is inspected (else NaN), for
-    /// the live page's ages. Recorded only then, so a task costs no clock read otherwise.
+    /// The loop's time when the task was created, once the loop has been inspected (from its
+    /// first `startInspector`, and on after `stopInspector`), else NaN: the live page's ages.
+    /// Recorded only then, so a task costs no clock read otherwise.
     let createdAt: Double
     // Intrusive list of the loop's live tasks (keeps them alive until done).
     var nextLive: AnyTask?

@@ -12,14 +12,14 @@ import HTTPTypes
 /// The page is served by an `Application` on a loop of its own, on a thread of its own, so it
 /// goes on updating while an inspected loop is blocked. It shows the loops that called
 /// `EventLoop.startInspector(allowCancel:)` (or all, with `ASYNCIO_INSPECT=1`); start it with
-/// `EventLoop.startInspectorPage(host:port:)`. Read-only. It listens on loopback only, and its
+/// `EventLoop.startInspectorPage(host:port:interval:)`. Read-only. It listens on loopback only, and its
 /// paths start with a random token (the `url` has it), because any local user can open a
 /// loopback port: a request without the token gets 404.
 ///
 /// Ownership: the page's thread owns its loop and server; this object holds only what `stop()`
 /// needs (the loop, and an event to set), guarded by `state`'s lock. Nothing in the inspected
 /// loops refers to the page.
-public final class InspectorPage: @unchecked Sendable {
+public final class InspectorPage: Sendable {
     /// The address it listens on.
     public let host: String
     /// The port it listens on.
@@ -38,13 +38,18 @@ public final class InspectorPage: @unchecked Sendable {
     }
 
     /// Starts the page on `host`:`port` (0: a free port), sending an update each `interval`
-    /// seconds, and returns once it listens. Throws
-    /// `ValueError` for a host that is not loopback (`127.0.0.1`, `::1`, `localhost`), and
-    /// `OSError` when the port cannot be had.
+    /// seconds, and returns once it listens. `localhost` means `127.0.0.1` (one address, so one
+    /// port). Throws `ValueError` for a host that is not loopback (`127.0.0.1`, `::1`,
+    /// `localhost`) or an interval that is not a positive number of seconds, and `OSError` when
+    /// the port cannot be had.
     public static func start(host: String = "127.0.0.1", port: Int = 0, interval: Double = 1) throws -> InspectorPage {
         guard ["127.0.0.1", "::1", "localhost"].contains(host) else {
             throw ValueError("the inspector's page serves loopback only (127.0.0.1, ::1 or localhost), not '\(host)'")
         }
+        guard interval > 0, interval.isFinite else {
+            throw ValueError("the inspector's page needs an interval of more than 0 seconds, not \(interval)")
+        }
+        let host = host == "localhost" ? "127.0.0.1" : host
         var generator = SystemRandomNumberGenerator()
         let token = (0..<4).map { _ in
             let word = String(generator.next() as UInt32, radix: 16)
@@ -91,8 +96,8 @@ private final class PageThreadState: @unchecked Sendable {
             try asyncio.run {
                 let loop = try asyncio.getRunningLoop()
                 loop.stopInspector()   // the page's own loop is not one of those it shows
-                let event = Event()
-                let server = try await PageRoutes.application(token: token, interval: interval).serve(host: host, port: port)
+                let event = Event()   // set by stop(): the event streams end, then the server
+                let server = try await PageRoutes.application(token: token, interval: interval, stop: event).serve(host: host, port: port)
                 let stopNow = self.condition.locked {
                     self.listening = .success(server.port)
                     self.loop = loop
@@ -135,9 +140,9 @@ private final class PageThreadState: @unchecked Sendable {
 }
 
 /// The page's routes: `/TOKEN/` (the page), `/TOKEN/events` (server-sent events, one status a
-/// `interval`), `/TOKEN/status.json` (one status).
+/// `interval`, until the client goes or `stop` is set), `/TOKEN/status.json` (one status).
 enum PageRoutes {
-    static func application(token: String, interval: Double) -> Application {
+    static func application(token: String, interval: Double, stop: Event) -> Application {
         let app = Application()
         app.get("/\(token)/") { _ in
             Response(text: PageHTML.page(status: Inspector.status()), headers: [.cacheControl: "no-store"], contentType: "text/html; charset=utf-8")
@@ -146,9 +151,11 @@ enum PageRoutes {
             Response(text: Inspector.status(), headers: [.cacheControl: "no-store"], contentType: "application/json")
         }
         app.get("/\(token)/events") { request in
-            let response = StreamResponse(headers: [.contentType: "text/event-stream", .cacheControl: "no-store"])
+            let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
+            if request.method == "HEAD" { return Response(text: "", headers: headers, contentType: "text/event-stream") }   // no stream to wait on
+            let response = StreamResponse(headers: headers)
             try await response.prepare(request)
-            while true {
+            while !stop.isSet() {
                 var status = Inspector.status()
                 if status.hasSuffix("\n") { status.removeLast() }   // one line: one `data:` field
                 do {
@@ -156,8 +163,11 @@ enum PageRoutes {
                 } catch is ConnectionResetError {
                     return response   // the browser went away: nothing to report
                 }
-                try await asyncio.sleep(interval)
+                do {   // the interval, or less when stopped
+                    try await asyncio.waitFor(timeout: interval) { try await stop.wait() }
+                } catch is TimeoutError {}
             }
+            return response   // ended by the server: the stream's last chunk goes out
         }
         return app
     }

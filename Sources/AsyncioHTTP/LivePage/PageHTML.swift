@@ -3,11 +3,12 @@
 enum PageHTML {
     /// The whole page, with `status` (the inspector's status JSON) drawn as soon as it loads, so
     /// a page saved or printed at load shows it. Its script then opens `events` (relative to the
-    /// page, so the token carries) and draws each status it receives; ids and `data-` attributes
+    /// page's path, so the token carries) and draws each status it receives; ids and `data-` attributes
     /// name what it shows, for readers and for the tests that read its DOM.
     static func page(status: String) -> String {
-        // In a script element only "</" could end it early; JSON has "<" only inside strings.
-        let embedded = status.split(separator: "<", omittingEmptySubsequences: false).joined(separator: "\\u003c")
+        // In a script element only "</" could end it early; JSON has "<" only inside strings,
+        // where the inspector writes it \u003c already (this is for any other JSON).
+        let embedded = String(decoding: status.utf8.flatMap { $0 == UInt8(ascii: "<") ? Array(#"\u003c"#.utf8) : [$0] }, as: UTF8.self)
         return head + "<script id=\"initial-status\" type=\"application/json\">" + embedded + "</script>\n" + script
     }
 
@@ -209,7 +210,7 @@ enum PageHTML {
     }
 
     draw(JSON.parse(document.getElementById("initial-status").textContent));
-    const events = new EventSource("events");
+    const events = new EventSource(location.pathname.replace(/\/?$/, "/") + "events");   // "/TOKEN" works too
     events.onopen = () => { document.getElementById("connection").textContent = "live"; };
     events.onerror = () => { document.getElementById("connection").textContent = "reconnecting…"; };
     events.onmessage = (event) => draw(JSON.parse(event.data));

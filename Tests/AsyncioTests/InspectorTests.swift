@@ -1,5 +1,5 @@
 // The inspector and asyncio-tools: ps and pstree of a live child process, blocked loops, cancel, privacy.
-import Asyncio
+@testable import Asyncio
 import AsyncioTestSupport
 import AsyncioTools
 import Foundation
@@ -144,6 +144,35 @@ import Testing
                 of: "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c", script])
             #expect(status != 0 && !output.contains("connected"))
         }
+    }
+
+    /// The state and age the live page shows, on the virtual clock: a task parked is waiting, one
+    /// not yet started is ready, one with a cancel pending is cancelling; ages count from
+    /// creation once the loop is inspected, and are null for tasks made before.
+    @Test func theSnapshotGivesEachTasksStateAndAge() throws {
+        try withLeakChecks(clock: VirtualClock()) { loop, _ in try loop.runUntilComplete {
+            let old = try asyncio.createTask(name: "old") { try await asyncio.sleep(100) }
+            try await asyncio.sleep(0)
+            loop.recordsTaskAges.store(true, ordering: .relaxed)   // what startInspector does first
+            let sleeper = try asyncio.createTask(name: "sleeper") { try await asyncio.sleep(100) }
+            let doomed = try asyncio.createTask(name: "doomed") { try await asyncio.sleep(100) }
+            try await asyncio.sleep(5)
+            let fresh = try asyncio.createTask(name: "fresh") {}
+            doomed.cancel()
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(loop.snapshotJSON())) as? [String: Any])
+            let tasks = (json["tasks"] as? [[String: Any]] ?? []).reduce(into: [String: [String: Any]]()) { $0[$1["name"] as? String ?? ""] = $1 }
+            #expect(tasks["old"]?["state"] as? String == "waiting")
+            #expect(tasks["old"]?["age"] is NSNull, "a task made before inspection has no age")
+            #expect(tasks["sleeper"]?["state"] as? String == "waiting")
+            #expect(tasks["sleeper"]?["age"] as? Double == 5, "\(tasks["sleeper"] ?? [:])")
+            #expect(tasks["doomed"]?["state"] as? String == "cancelling")
+            #expect(tasks["fresh"]?["state"] as? String == "ready")
+            #expect(tasks["fresh"]?["age"] as? Double == 0)
+            #expect((json["ready"] as? Int ?? 0) >= 2, "fresh, and doomed's wake, are queued: \(json["ready"] ?? "none")")
+            #expect(json["watchdog"] as? [Any] != nil && json["registered"] is Int)
+            for task in [old, sleeper, doomed] { task.cancel() }
+            for task in [old, sleeper, doomed, fresh] { do { try await task.wait() } catch is CancelledError {} }
+        } }
     }
 
     @Test(.timeLimit(.minutes(1))) func aLoopInThisProcessIsInspectedAndNotKeptAlive() throws {

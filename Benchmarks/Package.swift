@@ -1,5 +1,5 @@
 // swift-tools-version: 6.0
-// The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), TCP echo (echo.sh) and HTTP
+// The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), mallocs per operation of both (mallocs.sh, gated in CI), TCP echo (echo.sh) and HTTP
 // (http.sh) and the HTTP client (http-client.sh), each run side by side with its peers; and a load-and-abuse soak (abuse.sh).
 import PackageDescription
 
@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Counts allocations for the gate (MallocGate, mallocs.sh).
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         .executableTarget(name: "EchoClient"),
@@ -68,13 +70,18 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(
+            name: "MallocGate",
+            dependencies: [.product(name: "MallocInterposerSwift", package: "malloc-interposer")]
+        ),
+        .target(name: "MicroRunner", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .executableTarget(
             name: "GreenletBench",
-            dependencies: [.product(name: "AsyncioGreenlets", package: libraryPackage)],
+            dependencies: [.product(name: "AsyncioGreenlets", package: libraryPackage), "MicroRunner"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(
             name: "MicroBench",
-            dependencies: [.product(name: "Asyncio", package: libraryPackage)],
+            dependencies: [.product(name: "Asyncio", package: libraryPackage), "MicroRunner"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
     ],

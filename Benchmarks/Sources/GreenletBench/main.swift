@@ -1,43 +1,27 @@
 // Times a greenlet switch round trip and a generator's next(), printing "<id> <seconds per op>"
-// lines for greenlet.sh (the Python peers are in python/greenlet_bench.py).
+// lines for greenlet.sh (the Python peers are in python/greenlet_bench.py), or with `--mallocs`
+// mallocs per operation (mallocs.sh).
 import AsyncioGreenlets
-import Foundation
+import MicroRunner
 
-func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
-/// The root switches into a greenlet that switches straight back: one round trip per iteration.
-func switchRoundTrip() throws -> Double {
+/// The root switches into a greenlet that switches straight back: `n` round trips.
+func switchRoundTrip(_ n: Int) throws {
     let root = Greenlet.current
     let partner = Greenlet { _ in while true { try root.switch() } }
-    let count = 2_000_000
     try partner.switch()
-    let start = now()
-    for _ in 0..<count { try partner.switch() }
-    let elapsed = now() - start
+    for _ in 0..<n { try partner.switch() }
     _ = try partner.throw()
-    return elapsed / Double(count)
 }
 
-/// `next()` of an endless counting generator.
-func generatorNext() throws -> Double {
+/// `n` `next()` of an endless counting generator.
+func generatorNext(_ n: Int) throws {
     let counter = Generator<Int, Void> { g in
         var value = 0
         while true { try g.yield(value); value &+= 1 }
     }
-    let count = 2_000_000
     var sum = 0
-    let start = now()
-    for _ in 0..<count { sum &+= counter.next()! }
-    let elapsed = now() - start
-    precondition(sum == count * (count - 1) / 2)
-    return elapsed / Double(count)
+    for _ in 0..<n { sum &+= counter.next()! }
+    precondition(sum == n * (n - 1) / 2)
 }
 
-let only = CommandLine.arguments.dropFirst()
-for (name, body) in [("switch", switchRoundTrip), ("next", generatorNext)] where only.isEmpty || only.contains(name) {
-    print(name, try body())
-}
+try runRows([("switch", 2_000_000, switchRoundTrip), ("next", 2_000_000, generatorNext)])

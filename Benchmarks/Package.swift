@@ -1,5 +1,5 @@
 // swift-tools-version: 6.0
-// The library's benchmarks: micro (run.sh), greenlets (greenlet.sh), mallocs per operation of both (mallocs.sh, gated in CI), TCP echo (echo.sh) and HTTP
+// The library's benchmarks: micro (run.sh), memory per task and timers (memory.sh), greenlets (greenlet.sh), mallocs per operation of both (mallocs.sh, gated in CI), TCP echo (echo.sh) and HTTP
 // (http.sh) and the HTTP client (http-client.sh), each run side by side with its peers; and a load-and-abuse soak (abuse.sh).
 import PackageDescription
 
@@ -77,6 +77,11 @@ let package = Package(
         .executableTarget(
             name: "GreenletBench",
             dependencies: [.product(name: "AsyncioGreenlets", package: libraryPackage), "MicroRunner"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "MemoryBench",
+            dependencies: [.product(name: "Asyncio", package: libraryPackage), "MicroRunner"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(

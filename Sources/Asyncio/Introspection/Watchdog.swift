@@ -139,9 +139,13 @@ final class LoopWatchdog: @unchecked Sendable {
             if !started {
                 started = true
                 // In the signal handler, on the loop's thread: the running loop task, retained so
-                // it outlives the stall for the report (a task-local read and an atomic retain:
-                // no lock, no allocation).
-                casyncio_set_stack_hook { AnyTask.current.map { Unmanaged.passRetained($0).toOpaque() } }
+                // it outlives the stall for the report (a probe of the loop's task table and an
+                // atomic retain: no lock, no allocation). The probe may have interrupted an update
+                // of the table: a task that does not run in this Swift task is not reported.
+                casyncio_set_stack_hook {
+                    guard let task = AnyTask.current, task.swiftTask == casyncio_current_task() else { return nil }
+                    return Unmanaged.passRetained(task).toOpaque()
+                }
                 casyncio_install_stack_handler()
                 _ = startDetachedThread { LoopWatchdog.shared.run() }
             }

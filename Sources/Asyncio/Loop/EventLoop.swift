@@ -20,6 +20,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     @exclusivity(unchecked) var inlineItem: ReadyItem?
     @exclusivity(unchecked) var iterationsSincePoll = 0
     @exclusivity(unchecked) var liveTasks: AnyTask?
+    /// The loop tasks whose bodies run, by Swift task (`AnyTask.runningOnLoop`).
+    @exclusivity(unchecked) var runningTasks = TaskTable()
     /// The call graph's awaited-by edges beyond a future's first (`AnyFuture.firstAwaitedBy`).
     @exclusivity(unchecked) var moreAwaitedBy: [ObjectIdentifier: [AnyFuture]] = [:]
     @exclusivity(unchecked) var liveTaskCount = 0
@@ -93,6 +95,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     deinit {
         if !closedFlag.load(ordering: .relaxed) { poller.close() }
         readBufferStorage?.deallocate()
+        runningTasks.deallocate()
     }
 
     /// The loop's current time (asyncio's `loop.time()`).

@@ -41,6 +41,7 @@ nonisolated(nonsending) func park(on target: some WaitTarget, site: AwaitSite? =
     let loop = target.waitLoop
     if let task = AnyTask.runningOnLoop(loop) {
         if target === task { throw EventLoopError.taskAwaitsItself(task.description) }
+        task.bridgeSwiftCancel()
         try task.throwIfDeadlinePassed()
         task.waitTarget = target
         task.awaitSite = site   // kept after the wake: what it last awaited, for the watchdog
@@ -91,6 +92,7 @@ private func parkUntracked(on target: any WaitTarget, loop: EventLoop) async thr
 nonisolated(nonsending) func yieldToLoop(_ loop: EventLoop) async throws {
     if let task = AnyTask.runningOnLoop(loop) {
         await withUnsafeContinuation { continuation in loop.ready.push(.resume(continuation)) }
+        task.bridgeSwiftCancel()
         try task.throwIfCancelRequested()
         try task.throwIfDeadlinePassed()
     } else {

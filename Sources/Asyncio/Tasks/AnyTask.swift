@@ -6,11 +6,18 @@ import Synchronization
 ///
 /// Loop-affine: its state is owned by the loop's thread; call its methods from there.
 public class AnyTask: AnyFuture, @unchecked Sendable {
-    /// The task whose body is running, for `currentTask()` and the suspension primitive.
-    @TaskLocal static var current: AnyTask?
+    /// The loop task running on this thread's running loop, if any.
+    static var current: AnyTask? { asyncio.runningLoop.flatMap(runningOnLoop) }
     private static let nameCounter = Atomic<Int>(0)
 
-    var name: String
+    /// The task's name: the one given or set, else "Task-N", formatted only when read.
+    var name: String {
+        get { givenName ?? "Task-\(number)" }
+        set { givenName = newValue }
+    }
+    private var givenName: String?
+    /// The default name's number (0 when a name was given: the counter only counts unnamed tasks).
+    private let number: Int
     /// A cancel was requested while the task was not parked on something cancellable.
     @exclusivity(unchecked) var mustCancel = false
     var pendingCancelMessage: String?
@@ -28,6 +35,9 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     @exclusivity(unchecked) var parkedContinuation: UnsafeContinuation<Void, Never>?
     /// Counts the task's parks, so a waker of an earlier park never resumes a later one.
     @exclusivity(unchecked) var parkGeneration: UInt32 = 0
+    /// Swift's cancel of the task's Swift task was turned into an asyncio cancel (it is sticky:
+    /// bridged once).
+    @exclusivity(unchecked) var swiftCancelSeen = false
     /// The Swift task running the body (the runtime's task pointer), while the body runs.
     @exclusivity(unchecked) var swiftTask: UnsafeMutableRawPointer?
     /// Where the task was created.
@@ -41,21 +51,41 @@ public class AnyTask: AnyFuture, @unchecked Sendable {
     unowned(unsafe) var previousLive: AnyTask?
 
     init(loop: EventLoop, name: String?, origin: TaskOrigin) {
-        self.name = name ?? "Task-\(Self.nameCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        givenName = name
+        number = name == nil ? Self.nameCounter.wrappingAdd(1, ordering: .relaxed).newValue : 0
         self.origin = origin
         createdAt = loop.recordsTaskAges.load(ordering: .relaxed) ? loop.clock.now() : .nan
         super.init(loop: loop)
     }
 
+    /// Creates the Swift task that runs the body on the loop; its first step runs after the
+    /// callbacks already queued. Not generic, and its closure holds only `self`, so the Swift
+    /// task is the only allocation beside the loop task.
+    final func launch() {
+        Task(executorPreference: loop.taskExecutor) { [self] () async throws in await runFirstStep() }
+    }
+
+    /// The Swift task's first step (`LoopTask` runs its body).
+    func runFirstStep() async {}
+
     /// Restarts the default names at Task-1, as in a fresh Python process (for demos and tests).
     public static func resetNameCounter() { nameCounter.store(0, ordering: .relaxed) }
 
     /// The task running on `loop` in the current Swift task, if it is a loop task of that loop.
+    @inline(__always)
     static func runningOnLoop(_ loop: EventLoop) -> AnyTask? {
-        guard let task = current, task.loop === loop, task.swiftTask == casyncio_current_task() else {
-            return nil
+        guard loop.isOnLoopThread, let swiftTask = casyncio_current_task() else { return nil }
+        return loop.runningTasks.task(for: swiftTask)
+    }
+
+    /// Turns Swift's own cancel of the running Swift task (`withUnsafeCurrentTask { $0?.cancel() }`
+    /// inside the body) into one asyncio cancel, seen at the task's next suspension or its end.
+    @inline(__always)
+    func bridgeSwiftCancel() {
+        if !swiftCancelSeen, Task.isCancelled {
+            swiftCancelSeen = true
+            _ = cancel()
         }
-        return task
     }
 
     /// Requests cancellation (asyncio's `Task.cancel`): the task's current await throws

@@ -7,6 +7,8 @@ import CAsyncio
 /// Named `LoopTask` so that it never shadows Swift's own `Task`.
 public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Sendable {
     @exclusivity(unchecked) var storedResult: T?
+    /// The body, from `start` until the Swift task's first step takes it.
+    @exclusivity(unchecked) private var body: (() async throws -> T)?
 
     /// The task's result; rethrows its error. Throws `CancelledError` if it was cancelled and
     /// `InvalidStateError` if it is not done yet.
@@ -39,23 +41,30 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
 
     /// Starts the body on the loop: its first step runs after the callbacks already queued.
     func start(_ body: sending @escaping () async throws -> T) {
-        Task(executorPreference: loop.taskExecutor) { [self] in
-            await AnyTask.$current.withValue(self) { await self.runBody(body) }
-        }
+        self.body = body
+        launch()
     }
 
-    private func runBody(_ body: () async throws -> T) async {
-        swiftTask = casyncio_current_task()
+    /// The Swift task's body: takes the task's body and runs it with asyncio's task semantics.
+    ///
+    /// Swift's own cancel of this Swift task is bridged into an asyncio cancel by
+    /// `bridgeSwiftCancel()` at the task's suspensions and at its end, not by a cancellation
+    /// handler: the handle is never handed out, so only the task itself can cancel it, while it
+    /// runs. A handler would cost a status record per task (taken under the runtime's status
+    /// lock) and a larger async frame, which with sleep's frame spilled into a second 1 KB
+    /// allocator slab per parked task.
+    override func runFirstStep() async {
+        let body = self.body.take()!
+        let swiftTask = casyncio_current_task()!
+        self.swiftTask = swiftTask
+        loop.runningTasks.insert(self, for: swiftTask)
         if mustCancel {
             finishCancelled(pendingCancelMessage)
             return
         }
         do {
-            let value = try await withTaskCancellationHandler {
-                try await body()
-            } onCancel: { [self] in
-                loop.runOnLoopThread { [self] in _ = cancel() }
-            }
+            let value = try await body()
+            bridgeSwiftCancel()
             if mustCancel {
                 finishCancelled(pendingCancelMessage)
             } else {
@@ -87,6 +96,7 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
 
     /// The body is over: drop the Swift task reference and the loop's strong reference.
     private func detach() {
+        if let swiftTask { loop.runningTasks.remove(swiftTask) }
         swiftTask = nil
         loop.unregister(self)
     }

@@ -1,0 +1,94 @@
+// The loop's task table (currentTask without a task-local value) and what users' task locals still do.
+@testable import Asyncio
+import Testing
+
+/// A user's task-local value, as a Python program would use a contextvar.
+enum RequestContext {
+    @TaskLocal static var id: Int?
+}
+
+@Suite struct TaskTableTests {
+    /// Random inserts and removals against a dictionary, across growth and backward shifts: every
+    /// live key finds its task, every removed key finds none.
+    @Test func tableAgreesWithADictionaryThroughGrowthAndRemoval() throws {
+        let loop = try EventLoop(clock: VirtualClock())
+        defer { try? loop.close() }
+        let tasks = (0..<64).map { _ in LoopTask<Void>(loop: loop, name: nil, origin: TaskOrigin(file: #fileID, line: #line, function: #function)) }
+        var table = TaskTable()
+        defer { table.deallocate() }
+        var model: [UInt: Int] = [:]
+        var generator = SplitMix(seed: 7)
+        // Keys aligned like heap pointers, clustered so probe runs collide and wrap.
+        func key(_ n: UInt64) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: UInt(0x10_0000 + (n % 5000) * 16))! }
+        for step in 0..<40_000 {
+            let pointer = key(generator.next())
+            let bits = UInt(bitPattern: pointer)
+            if model[bits] == nil, step % 3 != 0 || model.isEmpty {
+                let index = Int(generator.next() % 64)
+                table.insert(tasks[index], for: pointer)
+                model[bits] = index
+            } else if model[bits] != nil {
+                table.remove(pointer)
+                model[bits] = nil
+            }
+            if step % 500 == 0 {
+                for (bits, index) in model {
+                    #expect(table.task(for: UnsafeMutableRawPointer(bitPattern: bits)!) === tasks[index])
+                }
+            }
+        }
+        for n in 0..<5000 as Range<UInt64> where model[UInt(bitPattern: key(n))] == nil {
+            #expect(table.task(for: key(n)) == nil)
+        }
+        #expect(model.count > 100)   // the run kept a crowd of live keys, not a handful
+    }
+
+    /// A task local the user binds reaches the tasks created inside it (as contextvars reach
+    /// asyncio tasks), and each task still knows itself, also from a Swift child task of it.
+    @Test func userTaskLocalsReachLoopTasksAndEachTaskKnowsItself() throws {
+        try withVirtualLoop { loop, _ in
+            let seen = EventLog()
+            try loop.runUntilComplete {
+                try await RequestContext.$id.withValue(42) {
+                    let child = try asyncio.createTask(name: "child") { () async throws -> Void in
+                        seen.add("child sees \(RequestContext.id.map(String.init) ?? "nil") in \(asyncio.currentTask()?.getName() ?? "nil")")
+                        await withTaskGroup(of: Void.self) { group in
+                            group.addTask { seen.add("swift child task: \(asyncio.currentTask()?.getName() ?? "nil")") }
+                        }
+                        try await asyncio.sleep(1)
+                        seen.add("after the sleep: \(asyncio.currentTask()?.getName() ?? "nil")")
+                    }
+                    try await child.value
+                    seen.add("parent: \(asyncio.currentTask()?.getName() ?? "nil")")
+                }
+            }
+            #expect(seen.entries.dropLast() == ["child sees 42 in child", "swift child task: nil", "after the sleep: child"])
+            #expect(seen.entries.last?.hasPrefix("parent: Task-") == true)
+        }
+    }
+
+    /// Ten thousand tasks that finish leave the table empty: nobody is found for a finished
+    /// task's Swift task.
+    @Test func finishedTasksLeaveTheTable() throws {
+        try withVirtualLoop { loop, _ in
+            try loop.runUntilComplete {
+                let tasks = try (0..<10_000).map { index in try asyncio.createTask { try await asyncio.sleep(Double(index % 7)) } }
+                for task in tasks { try await task.value }
+            }
+            #expect(loop.runningTasks.isEmpty)
+        }
+    }
+}
+
+/// A deterministic generator for the table test.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -17,7 +17,7 @@ enum RequestContext {
         var table = TaskTable()
         defer { table.deallocate() }
         var model: [UInt: Int] = [:]
-        var generator = SplitMix(seed: 7)
+        var generator = ScheduleFuzzer(seed: 7)   // its splitmix64 generator
         // Keys aligned like heap pointers, clustered so probe runs collide and wrap.
         func key(_ n: UInt64) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: UInt(0x10_0000 + (n % 5000) * 16))! }
         for step in 0..<40_000 {
@@ -77,18 +77,5 @@ enum RequestContext {
             }
             #expect(loop.runningTasks.isEmpty)
         }
-    }
-}
-
-/// A deterministic generator for the table test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

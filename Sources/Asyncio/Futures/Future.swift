@@ -5,15 +5,13 @@
 /// Create one with `loop.createFuture(of:)`; set it with `setResult`/`setException`; await it with
 /// `try await future.value`. Loop-affine: use it from its loop's thread.
 public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
-    @exclusivity(unchecked) var storedResult: T?
-
     /// Creates a pending future on `loop` (prefer `loop.createFuture(of:)`).
     public override init(loop: EventLoop) { super.init(loop: loop) }
 
     /// Sets the result and schedules the done callbacks. Throws `InvalidStateError` if done.
     public func setResult(_ value: T) throws {
         guard state == .pending else { throw InvalidStateError("invalid state: \(state.rawValue): \(self)") }
-        storedResult = value
+        untypedResult = value
         state = .finished
         scheduleCallbacks()
     }
@@ -26,9 +24,7 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
 
     /// The result; rethrows the future's error. Throws `CancelledError` if cancelled and
     /// `InvalidStateError` if not done yet.
-    public func result() throws -> T { try resultOrThrow(storedResult) }
-
-    override var untypedResult: (any Sendable)? { storedResult.map { $0 } }
+    public func result() throws -> T { try resultOrThrow(as: T.self) }
 
     /// Adds a callback run with this future once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
@@ -47,11 +43,6 @@ public class Future<T: Sendable>: AnyFuture, TypedFuture, @unchecked Sendable {
             try await waitUntilDone()
             return try result()
         }
-    }
-
-    override var outcomeDescription: String? {
-        if state == .finished, error == nil, let storedResult { return "result=\(reprValue(storedResult))" }
-        return super.outcomeDescription
     }
 }
 

@@ -28,7 +28,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// The watchdog's last reports (Watchdog.swift).
     var stallReports: [WatchdogReport] = []
     var exceptionHandler: ExceptionHandler?
-    var taskFactory: (any TaskFactory)?
+    @exclusivity(unchecked) var taskFactory: (any TaskFactory)?
     @exclusivity(unchecked) var defaultExecutor: ThreadPoolExecutor?
     @exclusivity(unchecked) var defaultExecutorShutDown = false
     /// One read buffer for every stream transport of the loop (they read one at a time), made on
@@ -41,7 +41,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         return made
     }
     /// Signal handlers and their pipe, once one was added.
-    var signals: SignalState?
+    @exclusivity(unchecked) var signals: SignalState?
     /// The file descriptors watched by epoll, with their readers and writers.
     @exclusivity(unchecked) var selector: [Int32: FDRegistration] = [:]
     /// The descriptors the library opened on this loop and has not closed (EventLoop+Descriptors).
@@ -55,10 +55,10 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// Where the loop logs: the default exception handler and debug-mode warnings.
     public var logger = Logger(label: "asyncio")
     /// Schedule fuzzing (testing only): permutes each iteration's ready batch. See `ScheduleFuzzer`.
-    package var scheduleFuzzer: ScheduleFuzzer? = ScheduleFuzzer.forNewLoop()
+    @exclusivity(unchecked) package var scheduleFuzzer: ScheduleFuzzer? = ScheduleFuzzer.forNewLoop()
     /// Testing only: called once per iteration, after timers and I/O made work ready and before
     /// that work runs (the cancellation-at-every-await harness cancels from here).
-    package var iterationHook: (() -> Void)?
+    @exclusivity(unchecked) package var iterationHook: (() -> Void)?
 
     // Shared with other threads.
     let inbox = Inbox()

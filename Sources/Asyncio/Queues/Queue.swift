@@ -8,8 +8,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
     private let getters = ParkingLot(owner: "Queue")
     private let putters = ParkingLot(owner: "Queue")
     private let finished = Event()
-    private var unfinishedTasks = 0
-    private var isShutDown = false
+    @exclusivity(unchecked) private var unfinishedTasks = 0
+    @exclusivity(unchecked) private var isShutDown = false
     /// The most items the queue holds; 0 or less for no limit.
     public let maxsize: Int
 
@@ -21,8 +21,8 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
 
     // MARK: - Storage: first in, first out; subclasses override the three for other orders
 
-    private var items: [Element] = []
-    private var head = 0
+    @exclusivity(unchecked) private var items: [Element] = []
+    @exclusivity(unchecked) private var head = 0
 
     var storedCount: Int { items.count - head }
     func store(_ item: Element) { items.append(item) }
@@ -133,7 +133,7 @@ public class Queue<Element: Sendable>: @unchecked Sendable {
 
 /// A queue that hands out the smallest item first (asyncio.PriorityQueue).
 public final class PriorityQueue<Element: Sendable & Comparable>: Queue<Element>, @unchecked Sendable {
-    private var heap: [Element] = []
+    @exclusivity(unchecked) private var heap: [Element] = []
 
     override var storedCount: Int { heap.count }
 
@@ -167,7 +167,7 @@ public final class PriorityQueue<Element: Sendable & Comparable>: Queue<Element>
 
 /// A queue that hands out the most recently added item first (asyncio.LifoQueue).
 public final class LifoQueue<Element: Sendable>: Queue<Element>, @unchecked Sendable {
-    private var items: [Element] = []
+    @exclusivity(unchecked) private var items: [Element] = []
 
     override var storedCount: Int { items.count }
     override func store(_ item: Element) { items.append(item) }

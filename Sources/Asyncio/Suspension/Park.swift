@@ -66,7 +66,9 @@ nonisolated(nonsending) func park(on target: some WaitTarget, site: AwaitSite? =
 }
 
 /// Parks code that is not a loop task of `loop` (a child task, another thread). Arming and
-/// cancelling both happen on the loop's thread, in whichever order they arrive.
+/// cancelling both happen on the loop's thread, in whichever order they arrive. Not inlined into
+/// `park`: its cancellation handler and continuation would widen the async frame of every park.
+@inline(never)
 private func parkUntracked(on target: any WaitTarget, loop: EventLoop) async throws {
     let box = UncheckedBox(target)
     let waiter = ForeignWaiter(loop: loop)

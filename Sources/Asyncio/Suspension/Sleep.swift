@@ -27,8 +27,15 @@ extension asyncio {
         } else if delay.isNaN {
             throw ValueError("Invalid delay: NaN (not a number)")
         } else {
-            try await yieldToLoop(getRunningLoop())
+            try await yieldOnce()
         }
+    }
+
+    /// `sleep(0)`: one bare yield. Kept out of `sleep` so that `sleep`'s async frame does not
+    /// hold the yield's continuation: every task parked in a long `sleep` carries that frame.
+    @inline(never)
+    nonisolated(nonsending) static func yieldOnce() async throws {
+        try await yieldToLoop(getRunningLoop())
     }
 
     /// Suspends for `delay` seconds and returns `result`.

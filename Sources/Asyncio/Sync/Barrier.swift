@@ -16,8 +16,8 @@ public final class Barrier: @unchecked Sendable {
     enum State { case filling, draining, resetting, broken }
 
     private let condition = Condition()
-    private var state = State.filling
-    private var count = 0
+    @exclusivity(unchecked) private var state = State.filling
+    @exclusivity(unchecked) private var count = 0
     /// How many tasks must wait for the barrier to open.
     public let parties: Int
 

@@ -4,7 +4,7 @@
 public final class Event: @unchecked Sendable {
     // Owned by the bound loop's thread.
     private let lot = ParkingLot(owner: "Event")
-    private var value = false
+    @exclusivity(unchecked) private var value = false
 
     /// An event that is not set.
     public init() {}

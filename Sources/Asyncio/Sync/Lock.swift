@@ -5,7 +5,7 @@
 public final class Lock: @unchecked Sendable, CustomStringConvertible {
     // Owned by the bound loop's thread.
     let lot = ParkingLot(owner: "Lock")
-    private var isLocked = false
+    @exclusivity(unchecked) private var isLocked = false
 
     /// An unlocked lock.
     public init() {}

@@ -5,8 +5,8 @@ import Synchronization
 /// trio's ParkingLot). It also binds its owner to the first loop that uses it. Owned by that
 /// loop's thread.
 final class ParkingLot: @unchecked Sendable {
-    private var waiters: [Future<Void>] = []
-    private var loop: EventLoop?
+    @exclusivity(unchecked) private var waiters: [Future<Void>] = []
+    @exclusivity(unchecked) private var loop: EventLoop?
     private let owner: String
 
     init(owner: String) { self.owner = owner }

@@ -5,7 +5,7 @@
 public class Semaphore: @unchecked Sendable {
     // Owned by the bound loop's thread.
     private let lot = ParkingLot(owner: "Semaphore")
-    var value: Int
+    @exclusivity(unchecked) var value: Int
 
     /// A semaphore with `value` permits; a negative value throws `ValueError`.
     public init(_ value: Int = 1) throws {

@@ -6,15 +6,12 @@ import CAsyncio
 /// Create it with `loop.createTask` or `asyncio.createTask`. Await it with `try await task.value`.
 /// Named `LoopTask` so that it never shadows Swift's own `Task`.
 public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Sendable {
-    @exclusivity(unchecked) var storedResult: T?
     /// The body, from `start` until the Swift task's first step takes it.
     @exclusivity(unchecked) private var body: (() async throws -> T)?
 
     /// The task's result; rethrows its error. Throws `CancelledError` if it was cancelled and
     /// `InvalidStateError` if it is not done yet.
-    public func result() throws -> T { try resultOrThrow(storedResult) }
-
-    override var untypedResult: (any Sendable)? { storedResult.map { $0 } }
+    public func result() throws -> T { try resultOrThrow(as: T.self) }
 
     /// Adds a callback run with this task once it is done. It is always scheduled with
     /// `callSoon`, even when already done. Returns a token for `removeDoneCallback`.
@@ -32,11 +29,6 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
             try await waitUntilDone()
             return try result()
         }
-    }
-
-    override var outcomeDescription: String? {
-        if state == .finished, error == nil, let storedResult { return "result=\(reprValue(storedResult))" }
-        return super.outcomeDescription
     }
 
     /// Starts the body on the loop: its first step runs after the callbacks already queued.
@@ -68,7 +60,7 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
             if mustCancel {
                 finishCancelled(pendingCancelMessage)
             } else {
-                storedResult = value
+                untypedResult = value
                 state = .finished
                 finished()
             }

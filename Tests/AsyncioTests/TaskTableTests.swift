@@ -67,13 +67,30 @@ enum RequestContext {
         }
     }
 
-    /// Ten thousand tasks that finish leave the table empty: nobody is found for a finished
-    /// task's Swift task.
+    /// Tasks leave the table however their bodies end: ten thousand that return, one that
+    /// throws, one cancelled before its first step, one cancelled while parked, and tasks started
+    /// eagerly by the eager task factory (one that finishes at once, one that parks first).
     @Test func finishedTasksLeaveTheTable() throws {
+        struct Boom: Error {}
         try withVirtualLoop { loop, _ in
             try loop.runUntilComplete {
                 let tasks = try (0..<10_000).map { index in try asyncio.createTask { try await asyncio.sleep(Double(index % 7)) } }
                 for task in tasks { try await task.value }
+                let throwing = try asyncio.createTask { () async throws -> Void in throw Boom() }
+                let early = try asyncio.createTask { try await asyncio.sleep(1) }
+                early.cancel()
+                let parked = try asyncio.createTask { try await asyncio.sleep(100) }
+                try await asyncio.sleep(0)
+                parked.cancel()
+                for task in [throwing, early, parked] { _ = try? await task.value }
+                #expect(try throwing.exception() is Boom)
+                #expect(early.cancelled() && parked.cancelled())
+                loop.setTaskFactory(EagerTaskFactory())
+                let atOnce = try asyncio.createTask { 7 }
+                let eagerParked = try asyncio.createTask { () async throws -> Int in try await asyncio.sleep(1); return 8 }
+                #expect(atOnce.done())
+                #expect(try await atOnce.value + eagerParked.value == 15)
+                loop.setTaskFactory(nil)
             }
             #expect(loop.runningTasks.isEmpty)
         }

@@ -165,7 +165,7 @@ public class AnyFuture: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// unspecialized generic code every copy or destruction of a `T?` asks the runtime for the
     /// metadata of `Optional<T>` (a hashed lookup, about 300 instructions, three times per future
     /// round trip), while `T`'s own metadata comes with the instance. A value of up to three
-    /// words is kept inline, without an allocation.
+    /// words is kept inline; a larger one costs one box allocation when it is set.
     @exclusivity(unchecked) var untypedResult: (any Sendable)?
 
     /// Waits until done and returns the result untyped (`await task` on a task from

@@ -1,4 +1,5 @@
 // The loop's map from a running Swift task to its loop task: `currentTask()` with no task-local value.
+import Synchronization
 
 /// Maps the runtime's pointer of a Swift task to the loop task whose body it runs.
 ///
@@ -8,30 +9,38 @@
 /// number of live tasks.
 ///
 /// Open addressing with linear probing and backward-shift deletion. Owned by the loop's thread;
-/// the watchdog's signal handler, on that thread, may read it mid-update: a torn read gives nil
-/// or a task whose `swiftTask` does not match, which the caller rejects. The table holds no
-/// reference: a task is removed when its body ends (`LoopTask.detach`), while the loop's live
-/// list still keeps it alive.
+/// the watchdog's signal handler, on that thread, may read it mid-update: a torn slot gives nil
+/// or a task whose `swiftTask` does not match, which the caller rejects, and growth publishes a
+/// filled buffer before the larger mask, so a read stays inside the buffer it probes. The table
+/// holds no reference: a task is removed when its body ends (`LoopTask.detach`); until then the
+/// loop's live list (or, for a task left pending at `close()`, its suspended Swift task) keeps
+/// it alive. It never shrinks: a burst of N live tasks leaves about 32 N bytes.
 struct TaskTable {
     private typealias Slot = (key: UInt, task: Unmanaged<AnyTask>?)
-    private var slots: UnsafeMutablePointer<Slot>
-    private var mask: Int
+    /// One empty slot shared by every table that has not had a task yet: a loop allocates its
+    /// table only when its first task runs, so a loop whose `init` fails leaks nothing.
+    nonisolated(unsafe) private static let noSlots: UnsafeMutablePointer<Slot> = {
+        let slot = UnsafeMutablePointer<Slot>.allocate(capacity: 1)
+        slot.initialize(to: (0, nil))
+        return slot
+    }()
+    private var slots = Self.noSlots
+    private var mask = 0
     private var count = 0
 
-    init() {
-        mask = 63
-        slots = .allocate(capacity: mask + 1)
-        slots.initialize(repeating: (0, nil), count: mask + 1)
-    }
+    init() {}
 
     /// True when no task is recorded.
     var isEmpty: Bool { count == 0 }
 
     /// Frees the slots; the table is not used afterwards (the loop's deinit).
-    func deallocate() { slots.deallocate() }
+    func deallocate() { if slots != Self.noSlots { slots.deallocate() } }
 
     @inline(__always)
-    private func home(_ key: UInt) -> Int {
+    private func home(_ key: UInt) -> Int { Self.home(key, mask: mask) }
+
+    @inline(__always)
+    private static func home(_ key: UInt, mask: Int) -> Int {
         Int(truncatingIfNeeded: ((key >> 4) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
@@ -56,19 +65,32 @@ struct TaskTable {
     }
 
     private func place(_ key: UInt, _ task: Unmanaged<AnyTask>) {
-        var index = home(key)
+        Self.place(key, task, in: slots, mask: mask)
+    }
+
+    private static func place(_ key: UInt, _ task: Unmanaged<AnyTask>, in slots: UnsafeMutablePointer<Slot>, mask: Int) {
+        var index = home(key, mask: mask)
         while slots[index].key != 0 { index = (index + 1) & mask }
         slots[index].task = task
         slots[index].key = key
     }
 
+    /// Doubles the table (the first growth allocates 64 slots). The new buffer is filled before
+    /// it is published, and the larger mask only after it: a read interrupted by the watchdog's
+    /// signal at any point probes a whole buffer within its bounds.
     private mutating func grow() {
         let old = slots, oldCapacity = mask + 1
-        mask = oldCapacity * 2 - 1
-        slots = .allocate(capacity: mask + 1)
-        slots.initialize(repeating: (0, nil), count: mask + 1)
-        for index in 0..<oldCapacity where old[index].key != 0 { place(old[index].key, old[index].task!) }
-        old.deallocate()
+        let newMask = old == Self.noSlots ? 63 : oldCapacity * 2 - 1
+        let new = UnsafeMutablePointer<Slot>.allocate(capacity: newMask + 1)
+        new.initialize(repeating: (0, nil), count: newMask + 1)
+        for index in 0..<oldCapacity where old[index].key != 0 {
+            Self.place(old[index].key, old[index].task!, in: new, mask: newMask)
+        }
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        slots = new
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        mask = newMask
+        if old != Self.noSlots { old.deallocate() }
     }
 
     /// Forgets `swiftTask` (its body ended).

@@ -21,11 +21,16 @@ extension Greenlet {
     }
 
     /// The current slot's raw value, making the root greenlet first if needed.
-    @usableFromInline
+    @usableFromInline @inline(__always)
     static func currentRaw() -> UnsafeMutableRawPointer {
         if let raw = casyncio_greenlet_current() { return raw }
-        return Unmanaged.passUnretained(makeRoot()).toOpaque()
+        return makeRootRaw()
     }
+
+    /// The first use on a thread: out of line, so the switch paths that inline `currentRaw`
+    /// save no registers for it.
+    @usableFromInline @inline(never)
+    static func makeRootRaw() -> UnsafeMutableRawPointer { Unmanaged.passUnretained(makeRoot()).toOpaque() }
 
     /// The first live greenlet up the parent chain (a root greenlet never dies).
     func aliveAncestor() -> Greenlet {

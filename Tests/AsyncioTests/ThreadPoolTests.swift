@@ -84,6 +84,27 @@ import Testing
         #expect(try slow.result() == 1)
     }
 
+    /// A Swift task that prefers the pool has its job queued behind a busy worker when the pool
+    /// shuts down with `cancelFutures`: the submitted call queued with it is cancelled, the job
+    /// still runs (it has no future to cancel; dropping it would leave the task suspended forever).
+    @Test func aQueuedSwiftTaskJobSurvivesShutdownWithCancelledFutures() throws {
+        let pool = ThreadPoolExecutor(maxWorkers: 1)
+        let gate = ConcurrentFuture<Void>()
+        let busy = try pool.submit { () throws -> Void in _ = try gate.result(timeout: 10) }
+        let swiftTaskRan = ConcurrentFuture<String>()
+        Task(executorPreference: pool) { try? swiftTaskRan.setResult("job ran") }
+        let queued = try pool.submit { "queued ran" }
+        // The job is queued once the runtime has enqueued it: wait until the worker has two
+        // items behind it (the job and the submitted call) before shutting down.
+        for _ in 0..<1000 where pool.core.pendingCount < 2 { usleep(1000) }
+        #expect(pool.core.pendingCount == 2)
+        pool.shutdown(wait: false, cancelFutures: true)
+        try gate.setResult(())
+        #expect(try swiftTaskRan.result(timeout: 10) == "job ran")
+        #expect(queued.cancelled())
+        _ = try busy.result(timeout: 10)
+    }
+
     @Test func aFailingInitializerBreaksThePool() throws {
         let pool = ThreadPoolExecutor(maxWorkers: 1, initializer: { throw Boom() })
         defer { pool.shutdown() }

@@ -22,14 +22,19 @@ final class ThreadPoolCore: @unchecked Sendable {
     private let joinedAtExit: Bool
 
     struct WorkItem {
-        let future: AnyConcurrentFuture
+        /// The submitted call's future; nil for a job of a Swift task that prefers the pool as its
+        /// executor: a job has no future to cancel, and must run whatever happens to the pool.
+        let future: AnyConcurrentFuture?
         /// Runs the work; the future is already marked running.
         let body: @Sendable () -> Void
         /// True when `submit` marked the future running (a new thread takes it at once).
         var startedRunning = false
 
+        /// Marks the future running; false when it was cancelled first (a job always runs).
+        func markRunning() -> Bool { future?.setRunningOrNotifyCancel() ?? true }
+
         func run() {
-            if startedRunning || future.setRunningOrNotifyCancel() { body() }
+            if startedRunning || markRunning() { body() }
         }
     }
 
@@ -40,6 +45,9 @@ final class ThreadPoolCore: @unchecked Sendable {
         self.joinedAtExit = joinedAtExit
         if joinedAtExit { ExitJoin.shared.register(self) }
     }
+
+    /// How many items wait in the queue (for tests).
+    var pendingCount: Int { condition.locked { queue.count - queueHead } }
 
     /// Queues `item`, starting a thread for it when none is idle and the pool is not full.
     func enqueue(_ item: WorkItem) throws {
@@ -57,7 +65,7 @@ final class ThreadPoolCore: @unchecked Sendable {
         }
         if startThread {
             var first = item
-            first.startedRunning = first.startedRunning || item.future.setRunningOrNotifyCancel()
+            first.startedRunning = first.startedRunning || item.markRunning()
             startWorker(firstItem: first)
         }
     }
@@ -68,14 +76,16 @@ final class ThreadPoolCore: @unchecked Sendable {
             isShutDown = true
             var dropped: [WorkItem] = []
             if cancelFutures {
-                dropped = Array(queue[queueHead...])
-                queue.removeAll()
+                // Submitted calls are cancelled; Swift tasks' jobs stay for the workers to run.
+                let pending = queue[queueHead...]
+                dropped = pending.filter { $0.future != nil }
+                queue = pending.filter { $0.future == nil }
                 queueHead = 0
             }
             condition.broadcast()
             return dropped
         }
-        for item in toCancel { item.future.cancel() }
+        for item in toCancel { item.future?.cancel() }
         if wait && !ThreadPoolCore.isWorkerThread(of: self) {
             condition.locked { _ = condition.wait(timeout: nil) { liveWorkers == 0 } }
         }
@@ -146,8 +156,14 @@ final class ThreadPoolCore: @unchecked Sendable {
             condition.broadcast()
             return items
         }
-        for item in pending where item.startedRunning || item.future.setRunningOrNotifyCancel() {
-            try? item.future.setException(BrokenThreadPool(message: message))
+        for item in pending {
+            guard let future = item.future else {
+                item.body()   // a Swift task's job runs here, as `enqueue` runs one the pool refuses
+                continue
+            }
+            if item.startedRunning || future.setRunningOrNotifyCancel() {
+                try? future.setException(BrokenThreadPool(message: message))
+            }
         }
     }
 }

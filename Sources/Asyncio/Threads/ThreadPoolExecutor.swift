@@ -86,7 +86,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
-        let item = ThreadPoolCore.WorkItem(future: ConcurrentFuture<Void>(), body: { unowned.runSynchronously(on: executor) },
+        let item = ThreadPoolCore.WorkItem(future: nil, body: { unowned.runSynchronously(on: executor) },
                                            startedRunning: true)
         do { try core.enqueue(item) } catch { unowned.runSynchronously(on: executor) }
     }

@@ -60,6 +60,22 @@ public enum Descriptors {
         })
     }
 
+    /// Makes Foundation open, before a baseline is taken, the descriptors it keeps for good:
+    /// the first `Process` of the process starts a manager thread with a run loop, and the first
+    /// `waitUntilExit()` on a thread gives that thread a run loop (an epoll, an eventfd and a
+    /// timerfd, kept for the thread's life). Without this, a test that waits for a child on a
+    /// thread that never had a run loop would be reported as leaking three descriptors.
+    public static func primeFoundation() {
+        _ = processManagerStarted
+        RunLoop.current.run(until: Date())
+    }
+
+    private static let processManagerStarted: Void = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        if (try? process.run()) != nil { process.waitUntilExit() }
+    }()
+
     /// True when the tests run one at a time, so process-wide counts are exact.
     public static let testsRunSerially: Bool = CommandLine.arguments.contains("--no-parallel")
         || ProcessInfo.processInfo.environment["ASYNCIO_TESTS_SERIAL"] == "1"
@@ -99,6 +115,7 @@ public func withLeakChecks<R>(
     clock: (any EventLoopClock)? = nil,
     _ body: (EventLoop, LifetimeTracker) throws -> R
 ) throws -> R {
+    Descriptors.primeFoundation()
     let baseline = Descriptors.snapshot()
     let tracker = LifetimeTracker()
     let result: R = try withWatchdog(context) {

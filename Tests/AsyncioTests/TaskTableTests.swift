@@ -86,10 +86,25 @@ enum RequestContext {
                 #expect(try throwing.exception() is Boom)
                 #expect(early.cancelled() && parked.cancelled())
                 loop.setTaskFactory(EagerTaskFactory())
-                let atOnce = try asyncio.createTask { 7 }
-                let eagerParked = try asyncio.createTask { () async throws -> Int in try await asyncio.sleep(1); return 8 }
+                // currentTask() inside an eager first step is the new task (asyncio 3.12), and
+                // again after the park, when the step ran inside the creator's createTask.
+                let seen = EventLog()
+                let atOnce = try asyncio.createTask(name: "eager") { () -> Int in
+                    seen.add(asyncio.currentTask()?.getName() ?? "nil"); return 7
+                }
+                let eagerParked = try asyncio.createTask(name: "eager parked") { () async throws -> Int in
+                    seen.add(asyncio.currentTask()?.getName() ?? "nil")
+                    try await asyncio.sleep(1)
+                    seen.add(asyncio.currentTask()?.getName() ?? "nil")
+                    return 8
+                }
+                seen.add("creator: " + (asyncio.currentTask()?.getName() ?? "nil"))
                 #expect(atOnce.done())
                 #expect(try await atOnce.value + eagerParked.value == 15)
+                #expect(seen.entries.count == 4)
+                #expect(Array(seen.entries.prefix(2)) == ["eager", "eager parked"])
+                #expect(seen.entries.dropFirst(2).first?.hasPrefix("creator: Task-") == true)
+                #expect(seen.entries.last == "eager parked")
                 loop.setTaskFactory(nil)
             }
             #expect(loop.runningTasks.isEmpty)

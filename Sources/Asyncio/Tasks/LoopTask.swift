@@ -41,10 +41,9 @@ public final class LoopTask<T: Sendable>: AnyTask, TypedFuture, @unchecked Senda
     ///
     /// Swift's own cancel of this Swift task is bridged into an asyncio cancel by
     /// `bridgeSwiftCancel()` when the task parks or yields on the loop and when it returns, not
-    /// by a cancellation handler: the handle is never handed out, so only the task itself can cancel it, while it
-    /// runs. A handler would cost a status record per task (taken under the runtime's status
-    /// lock) and a larger async frame, which with sleep's frame spilled into a second 1 KB
-    /// allocator slab per parked task.
+    /// by a cancellation handler: the handle is never handed out, so only the task itself can
+    /// cancel it, while it runs. A handler would cost a status record per task (taken under the
+    /// runtime's status lock) and a larger async frame.
     override func runFirstStep() async {
         let body = self.body.take()!
         let swiftTask = casyncio_current_task()!
